@@ -1,0 +1,66 @@
+import path from 'node:path';
+
+/** Typed configuration from environment variables, validated once at start (DESIGN.md decision 8). */
+export interface Config {
+  port: number;
+  /** Public base URL of the FHIR endpoint, e.g. http://localhost:8080/fhir */
+  baseUrl: string;
+  dataDir: string;
+  /** Maximum request body size in bytes. */
+  bodyLimit: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Default and maximum page sizes for search and history. */
+  defaultCount: number;
+  maxCount: number;
+  nodeEnv: string;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** Parses sizes like "10mb", "512kb" or a plain number of bytes. */
+export function parseByteSize(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(raw.trim());
+  if (!m) throw new ConfigError(`not a byte size: "${raw}"`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const factor = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[unit] as number;
+  return Math.floor(Number(m[1]) * factor);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = intVar(env, 'PORT', 8080, 0, 65535);
+  const baseUrl = (env.FHIR_BASE_URL || `http://localhost:${port}/fhir`).replace(/\/+$/, '');
+  try {
+    const u = new URL(baseUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+  } catch {
+    throw new ConfigError(`FHIR_BASE_URL must be an absolute http(s) URL, got "${baseUrl}"`);
+  }
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const defaultCount = intVar(env, 'FHIR_DEFAULT_COUNT', 20, 1, 10000);
+  const maxCount = intVar(env, 'FHIR_MAX_COUNT', 1000, defaultCount, 10000);
+  return {
+    port,
+    baseUrl,
+    dataDir: path.resolve(env.DATA_DIR || './data'),
+    bodyLimit: parseByteSize(env.FHIR_BODY_LIMIT || '64mb'),
+    logLevel,
+    defaultCount,
+    maxCount,
+    nodeEnv: env.NODE_ENV || 'development',
+  };
+}
