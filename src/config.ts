@@ -13,6 +13,12 @@ export interface Config {
   defaultCount: number;
   maxCount: number;
   nodeEnv: string;
+  /** Origins allowed to call the FHIR API from a browser ('*' for any). */
+  corsOrigins: string[];
+  /** Express 'trust proxy' setting: hops of reverse proxies whose X-Forwarded-For is believed. */
+  trustProxy: number;
+  /** SQLite durability: FULL syncs each commit to disk; NORMAL survives a process crash only. */
+  sqliteSynchronous: 'FULL' | 'NORMAL';
 }
 
 export class ConfigError extends Error {}
@@ -62,5 +68,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCount,
     maxCount,
     nodeEnv: env.NODE_ENV || 'development',
+    corsOrigins: (env.FHIR_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    trustProxy: intVar(env, 'TRUST_PROXY', 0, 0, 10),
+    sqliteSynchronous: sqliteSync(env.SQLITE_SYNCHRONOUS),
   };
+}
+
+function sqliteSync(raw: string | undefined): 'FULL' | 'NORMAL' {
+  const v = (raw || 'FULL').toUpperCase();
+  if (v !== 'FULL' && v !== 'NORMAL') throw new ConfigError(`SQLITE_SYNCHRONOUS must be FULL or NORMAL, got "${raw}"`);
+  return v;
 }

@@ -1,4 +1,4 @@
-import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { OperationOutcome, OperationOutcomeIssue } from './types';
 
 /** The categories of failure; one table maps each to its HTTP status (after Blaze's anomaly categories). */
 export type ErrorCategory =

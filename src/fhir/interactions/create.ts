@@ -1,0 +1,40 @@
+import { v7 as uuidv7 } from 'uuid';
+import { matchCriteria } from '../../search/run';
+import type { StoreSession } from '../../storage/port';
+import { resourceBody } from '../body';
+import type { FhirRequest, FhirResponse, RequestContext } from '../context';
+import { FhirError } from '../errors';
+import { writeResponse } from '../respond';
+import { prepareVersion, writeOne } from '../write';
+import type { Resource } from '../types';
+
+/** create: POST [base]/[type] (http.html#create), conditional with If-None-Exist (http.html#ccreate). */
+export async function create(ctx: RequestContext, req: FhirRequest, type: string): Promise<FhirResponse> {
+  ctx.access.requireInteraction('c', type);
+  const resource = resourceBody(req, type);
+  return ctx.store.transaction((session) => createResource(ctx, req, session, resource, req.headers['if-none-exist']));
+}
+
+/** Shared with conditional update and transaction entries: creates unless the condition finds a match. */
+export async function createResource(
+  ctx: RequestContext,
+  req: FhirRequest,
+  session: StoreSession,
+  resource: Resource,
+  ifNoneExist: string | undefined,
+  id: string = uuidv7()
+): Promise<FhirResponse> {
+  if (ifNoneExist) {
+    const matches = await matchCriteria(ctx, session, resource.resourceType, ifNoneExist);
+    if (matches.length > 1) {
+      throw new FhirError('precondition-failed', 'FHIR-0412-MULTIPLE', `If-None-Exist matched more than one ${resource.resourceType}`);
+    }
+    if (matches.length === 1) return writeResponse(ctx, req, matches[0], 200);
+  }
+  // the client's id and meta.versionId/lastUpdated are ignored on create (http.html#create)
+  delete resource.id;
+  ctx.access.checkResource('c', resource);
+  const op = prepareVersion(ctx, resource, { id, previous: undefined, method: 'POST' });
+  const record = await writeOne(session, op, false);
+  return writeResponse(ctx, req, record, 201);
+}

@@ -1,0 +1,24 @@
+import type { VersionRecord } from '../storage/port';
+import type { FhirRequest, FhirResponse, RequestContext } from './context';
+import { informationOutcome } from './errors';
+import { preferReturn, versionHeaders } from './util';
+
+/** The answer to a successful write, shaped by Prefer: return=minimal|representation|OperationOutcome. */
+export function writeResponse(ctx: RequestContext, req: FhirRequest, record: VersionRecord, status: number): FhirResponse {
+  const headers: Record<string, string> = {
+    ...versionHeaders(record),
+    Location: `${ctx.baseUrl}/${record.resourceType}/${record.id}/_history/${record.versionId}`,
+  };
+  switch (preferReturn(req.headers)) {
+    case 'minimal':
+      return { status, headers };
+    case 'OperationOutcome':
+      return {
+        status,
+        headers,
+        resource: informationOutcome(`${status === 201 ? 'Created' : 'Updated'} ${record.resourceType}/${record.id} version ${record.versionId}`),
+      };
+    default:
+      return { status, headers, json: record.json };
+  }
+}

@@ -1,0 +1,83 @@
+import type { DefinitionRegistry } from '../definitions/registry';
+import type { IndexRow } from '../search/index-rows';
+import { extractIndexRows } from '../search/extract';
+import type { StoreSession, VersionRecord, WriteOp } from '../storage/port';
+import { VersionConflictError } from '../storage/port';
+import type { RequestContext } from './context';
+import { FhirError } from './errors';
+import type { Resource } from './types';
+
+/**
+ * Turns a resource into the version to append: sets id and meta, runs the beforeStore hooks
+ * (validation among them), extracts index rows and compartments once, serialises once.
+ */
+export function prepareVersion(
+  ctx: RequestContext,
+  resource: Resource,
+  target: { id: string; previous: VersionRecord | undefined; method: WriteOp['method'] }
+): WriteOp {
+  const versionId = String(target.previous ? Number(target.previous.versionId) + 1 : 1);
+  const lastUpdated = ctx.now().toISOString();
+  // id and meta first, as FHIR servers conventionally order them
+  const { resourceType, id: _ignored, meta, ...rest } = resource;
+  resource = { resourceType, id: target.id, meta: { ...meta, versionId, lastUpdated }, ...rest } as Resource;
+  for (const hook of ctx.hooks.beforeStore) hook(ctx, resource);
+  const index = extractIndexRows(ctx.registry, resource);
+  return {
+    resourceType: resource.resourceType,
+    id: target.id,
+    versionId,
+    lastUpdated,
+    deleted: false,
+    method: target.method,
+    json: JSON.stringify(resource),
+    index,
+    compartments: patientCompartments(ctx.registry, resource, index),
+    expectedVersionId: target.previous && !target.previous.deleted ? target.previous.versionId : null,
+  };
+}
+
+export function prepareTombstone(ctx: RequestContext, previous: VersionRecord): WriteOp {
+  return {
+    resourceType: previous.resourceType,
+    id: previous.id,
+    versionId: String(Number(previous.versionId) + 1),
+    lastUpdated: ctx.now().toISOString(),
+    deleted: true,
+    method: 'DELETE',
+    index: [],
+    compartments: [],
+    expectedVersionId: previous.versionId,
+  };
+}
+
+/** The Patient compartments a resource belongs to, from the CompartmentDefinition's parameters. */
+export function patientCompartments(registry: DefinitionRegistry, resource: Resource, index: IndexRow[]): string[] {
+  const out = new Set<string>();
+  if (resource.resourceType === 'Patient' && resource.id) out.add(`Patient/${resource.id}`);
+  const params = new Set(registry.patientCompartmentParams(resource.resourceType));
+  if (params.size === 0) return [...out];
+  for (const row of index) {
+    if (row.type === 'reference' && params.has(row.code) && row.targetType === 'Patient' && row.targetId) {
+      out.add(`Patient/${row.targetId}`);
+    }
+  }
+  return [...out];
+}
+
+/** Appends one version, turning a lost race into 412 (or 409 when no precondition was given). */
+export async function writeOne(session: StoreSession, op: WriteOp, hadPrecondition: boolean): Promise<VersionRecord> {
+  try {
+    const [record] = await session.write([op]);
+    return record;
+  } catch (err) {
+    if (err instanceof VersionConflictError) {
+      throw new FhirError(
+        hadPrecondition ? 'precondition-failed' : 'conflict',
+        'FHIR-0409-VERSION',
+        `${op.resourceType}/${op.id} was changed by another request`
+      );
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,70 @@
+import cors from 'cors';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { FhirError } from '../fhir/errors';
+import type { Store } from '../storage/port';
+import { fhirEndpoint, sendError, type Authenticate, type Route } from './fhir-endpoint';
+import type { RequestContext } from '../fhir/context';
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  store: Store;
+  baseCtx: Omit<RequestContext, 'requestId' | 'access' | 'log'>;
+  authenticate: Authenticate;
+  route: Route;
+  /** Routers mounted before the FHIR endpoint (e.g. SMART discovery and OAuth endpoints). */
+  routers?: Router[];
+}
+
+/** The Express application: security headers, CORS, body limits, health, and the FHIR endpoint. */
+export function createApp(deps: AppDeps): express.Express {
+  const { config, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(helmet());
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await deps.store.ping();
+      res.json({ status: 'ok', store: deps.store.kind });
+    } catch (err) {
+      log.error({ err }, 'health check failed');
+      res.status(503).json({ status: 'unavailable', store: deps.store.kind });
+    }
+  });
+
+  for (const router of deps.routers ?? []) app.use(router);
+
+  const basePath = new URL(config.baseUrl).pathname.replace(/\/+$/, '') || '/';
+  app.use(
+    basePath,
+    cors({
+      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+      exposedHeaders: ['Location', 'Content-Location', 'ETag', 'Last-Modified', 'X-Request-Id'],
+      maxAge: 600,
+    }),
+    express.raw({ type: () => true, limit: config.bodyLimit }),
+    fhirEndpoint(deps.baseCtx, log, deps.authenticate, deps.route)
+  );
+
+  app.use((req: Request, res: Response) => {
+    sendError(res, new FhirError('not-found', 'FHIR-0404-ROUTE', `No endpoint at ${req.path.slice(0, 80)}; the FHIR API is at ${basePath}`), '-', log);
+  });
+
+  // Errors raised before the FHIR endpoint ran: body limits and transport problems.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number };
+    if (e?.type === 'entity.too.large') {
+      sendError(res, new FhirError('too-large', 'FHIR-0413', `The body exceeds the limit of ${config.bodyLimit} bytes`), '-', log);
+    } else if (e?.status && e.status >= 400 && e.status < 500) {
+      sendError(res, new FhirError('invalid', 'FHIR-0400-BODY', 'The request body could not be read'), '-', log);
+    } else {
+      sendError(res, err, '-', log);
+    }
+  });
+  return app;
+}

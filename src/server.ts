@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { getRegistry } from './definitions/registry';
+import { OPEN_ACCESS } from './fhir/access';
+import type { RequestContext } from './fhir/context';
+import { emptyHooks } from './fhir/hooks';
+import { buildCapabilityStatement, capabilities } from './fhir/interactions/capabilities';
+import { createRouter } from './fhir/router';
+import { createApp } from './http/app';
+import type { Authenticate } from './http/fhir-endpoint';
+import { createLogger } from './logging';
+import { OperationRegistry } from './operations/registry';
+import type { Store } from './storage/port';
+import { SqliteStore } from './storage/sqlite/store';
+import { validateOrThrow } from './validation/validate';
+
+// package.json sits one level above both src/ (tests) and dist/ (npm start)
+const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; version: string };
+
+export interface FhirServer {
+  app: ReturnType<typeof createApp>;
+  store: Store;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+/** Assembles the server from its parts: registry, store, hooks, operations, router, HTTP. */
+export async function createFhirServer(config: Config, options: { log?: Logger; store?: Store; authenticate?: Authenticate } = {}): Promise<FhirServer> {
+  const log = options.log ?? createLogger(config);
+  const registry = getRegistry();
+  const store = options.store ?? new SqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+  const hooks = emptyHooks();
+  hooks.beforeStore.push((_ctx, resource) => validateOrThrow(resource));
+
+  const operations = new OperationRegistry();
+  const baseCtx: Omit<RequestContext, 'requestId' | 'access' | 'log'> = {
+    baseUrl: config.baseUrl,
+    config,
+    registry,
+    store,
+    hooks,
+    now: () => new Date(),
+  };
+  const statement = buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['history-system'] }, {
+    name: pkg.name,
+    version: pkg.version,
+  });
+  const route = createRouter({ operations, capabilities: () => capabilities(statement) });
+  const authenticate: Authenticate = options.authenticate ?? (async () => OPEN_ACCESS);
+  const app = createApp({ config, log, store, baseCtx, authenticate, route });
+  return {
+    app,
+    store,
+    log,
+    close: () => store.close(),
+  };
+}
+
+/** Starts listening; SIGTERM/SIGINT stop accepting, finish in-flight requests, then close the store. */
+export function listen(server: FhirServer, port: number): Promise<Server> {
+  return new Promise((resolve) => {
+    const http = server.app.listen(port, () => resolve(http));
+  });
+}

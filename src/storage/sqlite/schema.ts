@@ -1,0 +1,91 @@
+/**
+ * The embedded store's schema: one table of immutable versions (JSON kept as text so reads send it
+ * without re-serialising), one of current pointers, and index tables per search-parameter type
+ * keyed by the current pointer's integer rowid, with composite B-tree indexes shaped for the
+ * planner's queries.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS resource_version (
+  sv INTEGER PRIMARY KEY,
+  resource_type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version_id INTEGER NOT NULL,
+  last_updated TEXT NOT NULL,
+  deleted INTEGER NOT NULL,
+  method TEXT NOT NULL,
+  json TEXT
+) STRICT;
+CREATE UNIQUE INDEX IF NOT EXISTS resource_version_key ON resource_version (resource_type, id, version_id);
+CREATE INDEX IF NOT EXISTS resource_version_type ON resource_version (resource_type, sv);
+CREATE INDEX IF NOT EXISTS resource_version_updated ON resource_version (last_updated);
+
+CREATE TABLE IF NOT EXISTS resource (
+  rid INTEGER PRIMARY KEY,
+  resource_type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  sv INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  UNIQUE (resource_type, id)
+) STRICT;
+CREATE INDEX IF NOT EXISTS resource_live ON resource (resource_type, deleted, rid);
+
+CREATE TABLE IF NOT EXISTS resource_compartment (
+  compartment TEXT NOT NULL,
+  rid INTEGER NOT NULL,
+  PRIMARY KEY (compartment, rid)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS resource_compartment_rid ON resource_compartment (rid);
+
+CREATE TABLE IF NOT EXISTS idx_string (
+  rid INTEGER NOT NULL, resource_type TEXT NOT NULL, code TEXT NOT NULL, value TEXT NOT NULL, exact TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS idx_string_q ON idx_string (resource_type, code, value, rid);
+CREATE INDEX IF NOT EXISTS idx_string_rid ON idx_string (rid);
+
+CREATE TABLE IF NOT EXISTS idx_token (
+  rid INTEGER NOT NULL, resource_type TEXT NOT NULL, code TEXT NOT NULL, system TEXT, value TEXT, text TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS idx_token_q ON idx_token (resource_type, code, value, system, rid);
+CREATE INDEX IF NOT EXISTS idx_token_rid ON idx_token (rid);
+
+CREATE TABLE IF NOT EXISTS idx_reference (
+  rid INTEGER NOT NULL, resource_type TEXT NOT NULL, code TEXT NOT NULL, reference TEXT NOT NULL,
+  target_type TEXT, target_id TEXT, version TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS idx_reference_q ON idx_reference (resource_type, code, reference, rid);
+CREATE INDEX IF NOT EXISTS idx_reference_id ON idx_reference (resource_type, code, target_id, rid);
+CREATE INDEX IF NOT EXISTS idx_reference_target ON idx_reference (reference, resource_type, code);
+CREATE INDEX IF NOT EXISTS idx_reference_rid ON idx_reference (rid);
+
+CREATE TABLE IF NOT EXISTS idx_date (
+  rid INTEGER NOT NULL, resource_type TEXT NOT NULL, code TEXT NOT NULL, low REAL NOT NULL, high REAL NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS idx_date_low ON idx_date (resource_type, code, low, rid);
+CREATE INDEX IF NOT EXISTS idx_date_high ON idx_date (resource_type, code, high, rid);
+CREATE INDEX IF NOT EXISTS idx_date_rid ON idx_date (rid);
+
+CREATE TABLE IF NOT EXISTS idx_number (
+  rid INTEGER NOT NULL, resource_type TEXT NOT NULL, code TEXT NOT NULL, value REAL NOT NULL, low REAL NOT NULL, high REAL NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS idx_number_q ON idx_number (resource_type, code, value, rid);
+CREATE INDEX IF NOT EXISTS idx_number_rid ON idx_number (rid);
+
+CREATE TABLE IF NOT EXISTS idx_quantity (
+  rid INTEGER NOT NULL, resource_type TEXT NOT NULL, code TEXT NOT NULL, value REAL NOT NULL, low REAL NOT NULL, high REAL NOT NULL,
+  system TEXT, unit TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS idx_quantity_q ON idx_quantity (resource_type, code, value, rid);
+CREATE INDEX IF NOT EXISTS idx_quantity_rid ON idx_quantity (rid);
+
+CREATE TABLE IF NOT EXISTS idx_uri (
+  rid INTEGER NOT NULL, resource_type TEXT NOT NULL, code TEXT NOT NULL, value TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS idx_uri_q ON idx_uri (resource_type, code, value, rid);
+CREATE INDEX IF NOT EXISTS idx_uri_rid ON idx_uri (rid);
+
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+`;
+
+export const INDEX_TABLES = ['idx_string', 'idx_token', 'idx_reference', 'idx_date', 'idx_number', 'idx_quantity', 'idx_uri'];

@@ -1,0 +1,276 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { SearchPage, SearchPlan } from '../../search/plan';
+import {
+  VersionConflictError,
+  type HistoryQuery,
+  type Store,
+  type StoreSession,
+  type VersionRecord,
+  type WriteOp,
+} from '../port';
+import { compileWhere } from './compile';
+import { IndexTables } from './index-tables';
+import { SCHEMA, SCHEMA_VERSION } from './schema';
+
+export interface SqliteStoreOptions {
+  /** Directory holding the database file; created when missing. */
+  dataDir: string;
+  /** FULL (default) syncs every commit to disk; NORMAL survives a process crash but maybe not a power cut. */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+interface VersionRow {
+  sv: number;
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: string;
+  deleted: number;
+  method: string;
+  json: string | null;
+}
+
+function toRecord(row: VersionRow): VersionRecord {
+  return {
+    resourceType: row.resource_type,
+    id: row.id,
+    versionId: String(row.version_id),
+    lastUpdated: row.last_updated,
+    storeVersion: row.sv,
+    deleted: row.deleted === 1,
+    method: row.method as VersionRecord['method'],
+    ...(row.json !== null ? { json: row.json } : {}),
+  };
+}
+
+const VERSION_COLUMNS = 'v.sv, v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.method, v.json';
+
+/** Reads over one connection: the reader outside transactions, the writer inside them. */
+class SqliteSession implements StoreSession {
+  private readonly stmts: {
+    current: StatementSync;
+    version: StatementSync;
+    pointer: StatementSync;
+    insertVersion: StatementSync;
+    insertPointer: StatementSync;
+    updatePointer: StatementSync;
+    clearCompartments: StatementSync;
+    insertCompartment: StatementSync;
+  };
+  private readonly index: IndexTables | undefined;
+
+  constructor(
+    private readonly db: DatabaseSync,
+    writable: boolean
+  ) {
+    this.stmts = {
+      current: db.prepare(
+        `SELECT ${VERSION_COLUMNS} FROM resource r JOIN resource_version v ON v.sv = r.sv WHERE r.resource_type = ? AND r.id = ?`
+      ),
+      version: db.prepare(`SELECT ${VERSION_COLUMNS} FROM resource_version v WHERE v.resource_type = ? AND v.id = ? AND v.version_id = ?`),
+      pointer: db.prepare('SELECT r.rid, v.version_id, r.deleted FROM resource r JOIN resource_version v ON v.sv = r.sv WHERE r.resource_type = ? AND r.id = ?'),
+      insertVersion: db.prepare(
+        'INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, json) VALUES (?, ?, ?, ?, ?, ?, ?)'
+      ),
+      insertPointer: db.prepare('INSERT INTO resource (resource_type, id, sv, deleted) VALUES (?, ?, ?, ?)'),
+      updatePointer: db.prepare('UPDATE resource SET sv = ?, deleted = ? WHERE rid = ?'),
+      clearCompartments: db.prepare('DELETE FROM resource_compartment WHERE rid = ?'),
+      insertCompartment: db.prepare('INSERT OR IGNORE INTO resource_compartment (compartment, rid) VALUES (?, ?)'),
+    };
+    this.index = writable ? new IndexTables(db) : undefined;
+  }
+
+  async readCurrent(resourceType: string, id: string): Promise<VersionRecord | undefined> {
+    const row = this.stmts.current.get(resourceType, id) as VersionRow | undefined;
+    return row && toRecord(row);
+  }
+
+  async readVersion(resourceType: string, id: string, versionId: string): Promise<VersionRecord | undefined> {
+    if (!/^\d{1,15}$/.test(versionId)) return undefined;
+    const row = this.stmts.version.get(resourceType, id, Number(versionId)) as VersionRow | undefined;
+    return row && toRecord(row);
+  }
+
+  async history(query: HistoryQuery): Promise<VersionRecord[]> {
+    const { sql, params } = historyWhere(query);
+    const rows = this.db
+      .prepare(`SELECT ${VERSION_COLUMNS} FROM resource_version v WHERE ${sql} ORDER BY v.sv DESC LIMIT ?`)
+      .all(...params, query.count) as unknown as VersionRow[];
+    return rows.map(toRecord);
+  }
+
+  async historyCount(query: Omit<HistoryQuery, 'count' | 'beforeStoreVersion'>): Promise<number> {
+    const { sql, params } = historyWhere(query);
+    const row = this.db.prepare(`SELECT count(*) AS n FROM resource_version v WHERE ${sql}`).get(...params) as { n: number };
+    return row.n;
+  }
+
+  async search(plan: SearchPlan): Promise<SearchPage> {
+    const { sql, params } = compileWhere(plan);
+    const after = plan.after !== undefined ? Number(plan.after) : undefined;
+    const pageSql = after !== undefined && Number.isSafeInteger(after) ? `${sql} AND r.rid > ?` : sql;
+    const pageParams = after !== undefined && Number.isSafeInteger(after) ? [...params, after] : params;
+    const rows = this.db
+      .prepare(
+        `SELECT r.rid, ${VERSION_COLUMNS} FROM resource r JOIN resource_version v ON v.sv = r.sv WHERE ${pageSql} ORDER BY r.rid LIMIT ?`
+      )
+      .all(...pageParams, plan.count + 1) as unknown as (VersionRow & { rid: number })[];
+    const page: SearchPage = { records: rows.slice(0, plan.count).map(toRecord) };
+    if (rows.length > plan.count) page.next = String(rows[plan.count - 1].rid);
+    if (plan.total === 'accurate') {
+      page.total = (this.db.prepare(`SELECT count(*) AS n FROM resource r WHERE ${sql}`).get(...params) as { n: number }).n;
+    }
+    return page;
+  }
+
+  async write(ops: WriteOp[]): Promise<VersionRecord[]> {
+    if (!this.index) throw new Error('write outside a transaction');
+    const out: VersionRecord[] = [];
+    for (const op of ops) {
+      const current = this.stmts.pointer.get(op.resourceType, op.id) as
+        | { rid: number; version_id: number; deleted: number }
+        | undefined;
+      const expected = op.expectedVersionId;
+      const matches =
+        expected === null ? !current || current.deleted === 1 : !!current && String(current.version_id) === expected;
+      if (!matches) throw new VersionConflictError(op.resourceType, op.id);
+      const versionId = Number(op.versionId);
+      const sv = Number(
+        this.stmts.insertVersion.run(op.resourceType, op.id, versionId, op.lastUpdated, op.deleted ? 1 : 0, op.method, op.json ?? null)
+          .lastInsertRowid
+      );
+      let rid: number;
+      if (current) {
+        rid = current.rid;
+        this.stmts.updatePointer.run(sv, op.deleted ? 1 : 0, rid);
+      } else {
+        rid = Number(this.stmts.insertPointer.run(op.resourceType, op.id, sv, op.deleted ? 1 : 0).lastInsertRowid);
+      }
+      this.index.replace(rid, op.resourceType, op.deleted ? [] : op.index);
+      this.stmts.clearCompartments.run(rid);
+      if (!op.deleted) for (const c of op.compartments) this.stmts.insertCompartment.run(c, rid);
+      out.push({
+        resourceType: op.resourceType,
+        id: op.id,
+        versionId: op.versionId,
+        lastUpdated: op.lastUpdated,
+        storeVersion: sv,
+        deleted: op.deleted,
+        method: op.method,
+        ...(op.json !== undefined ? { json: op.json } : {}),
+      });
+    }
+    return out;
+  }
+}
+
+function historyWhere(q: Omit<HistoryQuery, 'count'> & { beforeStoreVersion?: number }): { sql: string; params: (string | number)[] } {
+  const clauses: string[] = ['1'];
+  const params: (string | number)[] = [];
+  if (q.resourceType) {
+    clauses.push('v.resource_type = ?');
+    params.push(q.resourceType);
+    if (q.id) {
+      clauses.push('v.id = ?');
+      params.push(q.id);
+    }
+  }
+  if (q.since) {
+    clauses.push('v.last_updated >= ?');
+    params.push(q.since);
+  }
+  if (q.at) {
+    // the versions current at `at`: written at or before it and not superseded by then
+    clauses.push(
+      'v.last_updated <= ? AND NOT EXISTS (SELECT 1 FROM resource_version n WHERE n.resource_type = v.resource_type AND n.id = v.id AND n.version_id > v.version_id AND n.last_updated <= ?)'
+    );
+    params.push(q.at, q.at);
+  }
+  if (q.beforeStoreVersion !== undefined) {
+    clauses.push('v.sv < ?');
+    params.push(q.beforeStoreVersion);
+  }
+  if (q.maxStoreVersion !== undefined) {
+    clauses.push('v.sv <= ?');
+    params.push(q.maxStoreVersion);
+  }
+  return { sql: clauses.join(' AND '), params };
+}
+
+/** The embedded default store: one SQLite file under DATA_DIR in WAL mode (DESIGN.md decision 3). */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  private readonly writer: DatabaseSync;
+  private readonly reader: DatabaseSync;
+  private readonly readSession: SqliteSession;
+  private readonly writeSession: SqliteSession;
+  /** Write scopes run one at a time: SQLite has a single writer. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    const file = path.join(options.dataDir, 'fhir.sqlite');
+    this.writer = new DatabaseSync(file);
+    this.writer.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA busy_timeout = 5000;`);
+    this.writer.exec(SCHEMA);
+    this.writer.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    this.reader = new DatabaseSync(file, { readOnly: true });
+    this.reader.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;');
+    this.readSession = new SqliteSession(this.reader, false);
+    this.writeSession = new SqliteSession(this.writer, true);
+  }
+
+  readCurrent(resourceType: string, id: string) {
+    return this.readSession.readCurrent(resourceType, id);
+  }
+  readVersion(resourceType: string, id: string, versionId: string) {
+    return this.readSession.readVersion(resourceType, id, versionId);
+  }
+  history(query: HistoryQuery) {
+    return this.readSession.history(query);
+  }
+  historyCount(query: Omit<HistoryQuery, 'count' | 'beforeStoreVersion'>) {
+    return this.readSession.historyCount(query);
+  }
+  search(plan: SearchPlan) {
+    return this.readSession.search(plan);
+  }
+
+  transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (this.closed) throw new Error('store is closed');
+      this.writer.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.writeSession);
+        this.writer.exec('COMMIT');
+        return result;
+      } catch (err) {
+        this.writer.exec('ROLLBACK');
+        throw err;
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async currentStoreVersion(): Promise<number> {
+    const row = this.reader.prepare('SELECT coalesce(max(sv), 0) AS sv FROM resource_version').get() as { sv: number };
+    return row.sv;
+  }
+
+  async ping(): Promise<void> {
+    this.reader.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue;
+    this.closed = true;
+    this.reader.close();
+    this.writer.close();
+  }
+}

@@ -1,0 +1,31 @@
+import { validateResource, OperationOutcomeError } from '@medplum/core';
+import { FhirError, type FhirErrorIssue } from '../fhir/errors';
+import type { OperationOutcomeIssue, Resource } from '../fhir/types';
+
+/**
+ * Validates a resource against the base StructureDefinitions (datatypes, cardinality, invariants)
+ * and, when given, a profile. Returns the issues; `validateOrThrow` turns errors into a FhirError.
+ */
+export function validate(resource: Resource, profileUrl?: string): OperationOutcomeIssue[] {
+  try {
+    return validateResource(resource, profileUrl ? { profile: profileUrl as never } : undefined);
+  } catch (err) {
+    if (err instanceof OperationOutcomeError) return err.outcome.issue ?? [];
+    throw err;
+  }
+}
+
+export function validateOrThrow(resource: Resource, profileUrl?: string): void {
+  const errors = validate(resource, profileUrl).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  if (errors.length === 0) return;
+  const issues: FhirErrorIssue[] = errors.map((i) => ({
+    code: i.code,
+    severity: 'error',
+    diagnostics: i.details?.text ?? i.diagnostics ?? 'Invalid resource',
+    expression: i.expression?.[0],
+  }));
+  // Structure errors (unknown elements, wrong JSON types) mean the body is not a valid FHIR resource: 400.
+  // Rule violations on a well-formed resource (cardinality, invariants, bindings): 422.
+  const structural = errors.some((i) => i.code === 'structure');
+  throw new FhirError(structural ? 'invalid' : 'unprocessable', structural ? 'FHIR-0400-STRUCTURE' : 'FHIR-0422-INVALID', issues);
+}
