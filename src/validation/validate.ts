@@ -26,6 +26,15 @@ export function validateOrThrow(resource: Resource, profileUrl?: string): void {
   }));
   // Structure errors (unknown elements, wrong JSON types) mean the body is not a valid FHIR resource: 400.
   // Rule violations on a well-formed resource (cardinality, invariants, bindings): 422.
-  const structural = errors.some((i) => i.code === 'structure');
+  const structural = errors.some(isStructural);
   throw new FhirError(structural ? 'invalid' : 'unprocessable', structural ? 'FHIR-0400-STRUCTURE' : 'FHIR-0422-INVALID', issues);
+}
+
+/**
+ * Whether an issue says the JSON is not a FHIR resource at all (unknown element, wrong JSON type,
+ * malformed primitive) rather than a resource that breaks a rule (cardinality, invariant).
+ */
+function isStructural(issue: OperationOutcomeIssue): boolean {
+  const text = issue.details?.text ?? issue.diagnostics ?? '';
+  return issue.code === 'structure' && !/^Missing required|at least|at most|cardinality/i.test(text);
 }
