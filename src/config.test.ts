@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { ConfigError, loadConfig, parseByteSize } from './config';
+
+describe('loadConfig', () => {
+  it('has defaults so that npm start works with nothing set', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 8080, baseUrl: 'http://localhost:8080/fhir', logLevel: 'info', defaultCount: 20, maxCount: 1000, sqliteSynchronous: 'FULL' });
+    expect(c.dataDir).toBe(path.resolve('./data'));
+    expect(c.bodyLimit).toBe(64 * 1024 * 1024);
+  });
+
+  it('reads every variable and strips a trailing slash from the base URL', () => {
+    const c = loadConfig({ PORT: '9000', FHIR_BASE_URL: 'https://fhir.example.org/r4/', DATA_DIR: '/tmp/x', FHIR_BODY_LIMIT: '1mb', LOG_LEVEL: 'warn', FHIR_CORS_ORIGINS: 'https://a.example, https://b.example' });
+    expect(c).toMatchObject({ port: 9000, baseUrl: 'https://fhir.example.org/r4', dataDir: '/tmp/x', bodyLimit: 1048576, logLevel: 'warn', corsOrigins: ['https://a.example', 'https://b.example'] });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ FHIR_BASE_URL: 'ftp://x' }, /FHIR_BASE_URL/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ FHIR_BODY_LIMIT: 'lots' }, /byte size/],
+    [{ FHIR_DEFAULT_COUNT: '50', FHIR_MAX_COUNT: '10' }, /FHIR_MAX_COUNT/],
+    [{ SQLITE_SYNCHRONOUS: 'OFF' }, /SQLITE_SYNCHRONOUS/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('parses byte sizes', () => {
+    expect(parseByteSize('512')).toBe(512);
+    expect(parseByteSize('2kb')).toBe(2048);
+    expect(parseByteSize('1.5MB')).toBe(1572864);
+  });
+});
