@@ -1,4 +1,5 @@
 import { validateResource, OperationOutcomeError } from '@medplum/core';
+import { checkRequiredBindings } from './bindings';
 import { FhirError, type FhirErrorIssue } from '../fhir/errors';
 import type { OperationOutcomeIssue, Resource } from '../fhir/types';
 
@@ -7,12 +8,14 @@ import type { OperationOutcomeIssue, Resource } from '../fhir/types';
  * and, when given, a profile. Returns the issues; `validateOrThrow` turns errors into a FhirError.
  */
 export function validate(resource: Resource, profileUrl?: string): OperationOutcomeIssue[] {
+  let issues: OperationOutcomeIssue[];
   try {
-    return validateResource(resource, profileUrl ? { profile: profileUrl as never } : undefined);
+    issues = validateResource(resource, profileUrl ? { profile: profileUrl as never } : undefined);
   } catch (err) {
     if (err instanceof OperationOutcomeError) return err.outcome.issue ?? [];
     throw err;
   }
+  return [...issues, ...checkRequiredBindings(resource)];
 }
 
 export function validateOrThrow(resource: Resource, profileUrl?: string): void {

@@ -139,3 +139,11 @@ describe('read and vread (http.html#read, #vread)', () => {
     expect((await t.http.get(`/fhir/Patient/${id}/_history/abc`)).status).toBe(404);
   });
 });
+
+describe('required bindings (validation on write)', () => {
+  it('refuses a code outside its required ValueSet with 422 at the element', async () => {
+    const res = await t.http.post('/fhir/Patient').set('Content-Type', FHIR_JSON).send({ resourceType: 'Patient', gender: 'bogus' });
+    expect(res.status).toBe(422);
+    expect(res.body.issue[0]).toMatchObject({ code: 'code-invalid', expression: ['Patient.gender'] });
+  });
+});
