@@ -13,6 +13,7 @@ import { createApp } from './http/app';
 import type { Authenticate } from './http/fhir-endpoint';
 import { createLogger } from './logging';
 import { OperationRegistry } from './operations/registry';
+import { validateOperation } from './operations/validate';
 import type { Store } from './storage/port';
 import { SqliteStore } from './storage/sqlite/store';
 import { validateOrThrow } from './validation/validate';
@@ -36,6 +37,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
   hooks.beforeStore.push((_ctx, resource) => validateOrThrow(resource));
 
   const operations = new OperationRegistry();
+  operations.register(validateOperation);
   const baseCtx: Omit<RequestContext, 'requestId' | 'access' | 'log'> = {
     baseUrl: config.baseUrl,
     config,

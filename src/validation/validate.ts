@@ -12,8 +12,8 @@ export function validate(resource: Resource, profileUrl?: string): OperationOutc
   try {
     issues = validateResource(resource, profileUrl ? { profile: profileUrl as never } : undefined);
   } catch (err) {
-    if (err instanceof OperationOutcomeError) return err.outcome.issue ?? [];
-    throw err;
+    if (!(err instanceof OperationOutcomeError)) throw err;
+    issues = err.outcome.issue ?? [];
   }
   return [...issues, ...checkRequiredBindings(resource)];
 }
