@@ -6,6 +6,9 @@ import { SqliteStore } from '../../src/storage/sqlite/store';
 import { storeContract } from './contract';
 
 const dirs = new Map<Store, string>();
+afterAll(() => {
+  for (const dir of dirs.values()) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 async function open(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-contract-'))): Promise<Store> {
   const store = new SqliteStore({ dataDir: dir, synchronous: 'NORMAL' });
