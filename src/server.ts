@@ -10,6 +10,7 @@ import { OPEN_ACCESS } from './fhir/access';
 import type { RequestContext } from './fhir/context';
 import { emptyHooks } from './fhir/hooks';
 import { buildCapabilityStatement, capabilities } from './fhir/interactions/capabilities';
+import { bundleHandler } from './fhir/bundles';
 import { createRouter } from './fhir/router';
 import { createApp } from './http/app';
 import type { Authenticate } from './http/fhir-endpoint';
@@ -50,11 +51,16 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     hooks,
     now: () => new Date(),
   };
-  const statement = buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['history-system'] }, {
+  const statement = buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['transaction', 'batch', 'history-system'] }, {
     name: pkg.name,
     version: pkg.version,
   });
-  const route = createRouter({ operations, capabilities: () => capabilities(statement) });
+  const route: ReturnType<typeof createRouter> = createRouter({
+    operations,
+    capabilities: () => capabilities(statement),
+    // entries of a batch or transaction come back through this same router
+    bundle: bundleHandler(() => route),
+  });
   const authenticate: Authenticate = options.authenticate ?? (async () => OPEN_ACCESS);
   const audit = config.audit ? new AuditWriter(baseCtx, log) : undefined;
   if (audit) {
