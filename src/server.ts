@@ -18,7 +18,7 @@ import { createLogger } from './logging';
 import { OperationRegistry } from './operations/registry';
 import { validateOperation } from './operations/validate';
 import type { Store } from './storage/port';
-import { SqliteStore } from './storage/sqlite/store';
+import { createStore } from './storage';
 import { validateOrThrow } from './validation/validate';
 
 // package.json sits one level above both src/ (tests) and dist/ (npm start)
@@ -37,7 +37,7 @@ export interface FhirServer {
 export async function createFhirServer(config: Config, options: { log?: Logger; store?: Store; authenticate?: Authenticate } = {}): Promise<FhirServer> {
   const log = options.log ?? createLogger(config);
   const registry = getRegistry();
-  const store = options.store ?? new SqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+  const store = options.store ?? createStore(config);
   const hooks = emptyHooks();
   hooks.beforeStore.push((_ctx, resource) => validateOrThrow(resource));
 
