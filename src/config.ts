@@ -21,6 +21,13 @@ export interface Config {
   sqliteSynchronous: 'FULL' | 'NORMAL';
   /** Record an AuditEvent for every access to the FHIR API. */
   audit: boolean;
+  /** 'smart': tokens required (default); 'none': no authorization, for local experiments only. */
+  auth: 'smart' | 'none';
+  bootstrapClientId?: string;
+  bootstrapClientSecret?: string;
+  /** An external authorization server whose tokens are accepted too. */
+  externalIssuer?: string;
+  externalJwksUrl?: string;
 }
 
 export class ConfigError extends Error {}
@@ -74,6 +81,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: intVar(env, 'TRUST_PROXY', 0, 0, 10),
     sqliteSynchronous: sqliteSync(env.SQLITE_SYNCHRONOUS),
     audit: boolVar(env, 'FHIR_AUDIT', true),
+    auth: authMode(env),
+    bootstrapClientId: env.FHIR_BOOTSTRAP_CLIENT_ID || undefined,
+    bootstrapClientSecret: env.FHIR_BOOTSTRAP_CLIENT_SECRET || undefined,
+    externalIssuer: env.FHIR_EXTERNAL_ISSUER || undefined,
+    externalJwksUrl: env.FHIR_EXTERNAL_JWKS_URL || undefined,
   };
 }
 
@@ -89,4 +101,17 @@ function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   if (/^(true|on|1|yes)$/i.test(raw)) return true;
   if (/^(false|off|0|no)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be on or off, got "${raw}"`);
+}
+
+function authMode(env: NodeJS.ProcessEnv): 'smart' | 'none' {
+  const v = env.FHIR_AUTH || 'smart';
+  if (v !== 'smart' && v !== 'none') throw new ConfigError(`FHIR_AUTH must be smart or none, got "${v}"`);
+  if (v === 'none' && env.NODE_ENV === 'production') throw new ConfigError('FHIR_AUTH=none is refused when NODE_ENV=production');
+  if (Boolean(env.FHIR_BOOTSTRAP_CLIENT_ID) !== Boolean(env.FHIR_BOOTSTRAP_CLIENT_SECRET)) {
+    throw new ConfigError('FHIR_BOOTSTRAP_CLIENT_ID and FHIR_BOOTSTRAP_CLIENT_SECRET go together');
+  }
+  if (Boolean(env.FHIR_EXTERNAL_ISSUER) !== Boolean(env.FHIR_EXTERNAL_JWKS_URL)) {
+    throw new ConfigError('FHIR_EXTERNAL_ISSUER and FHIR_EXTERNAL_JWKS_URL go together');
+  }
+  return v;
 }

@@ -9,7 +9,9 @@ import { getRegistry } from './definitions/registry';
 import { OPEN_ACCESS } from './fhir/access';
 import type { RequestContext } from './fhir/context';
 import { emptyHooks } from './fhir/hooks';
-import { buildCapabilityStatement, capabilities } from './fhir/interactions/capabilities';
+import { buildCapabilityStatement, capabilities, type CapabilityContributions } from './fhir/interactions/capabilities';
+import { createAuthorizationServer } from './auth';
+import { smartRouter, smartSecurity } from './http/smart';
 import { bundleHandler } from './fhir/bundles';
 import { createRouter } from './fhir/router';
 import { createApp } from './http/app';
@@ -51,17 +53,31 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     hooks,
     now: () => new Date(),
   };
-  const statement = buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['transaction', 'batch', 'history-system'] }, {
+  const closers: (() => Promise<void>)[] = [];
+  const statement = () => buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['transaction', 'batch', 'history-system'], security }, {
     name: pkg.name,
     version: pkg.version,
   });
   const route: ReturnType<typeof createRouter> = createRouter({
     operations,
-    capabilities: () => capabilities(statement),
+    capabilities: () => capabilities(capabilityStatement),
     // entries of a batch or transaction come back through this same router
     bundle: bundleHandler(() => route),
   });
-  const authenticate: Authenticate = options.authenticate ?? (async () => OPEN_ACCESS);
+  let authenticate: Authenticate | undefined = options.authenticate;
+  const routers = [];
+  let security: CapabilityContributions['security'];
+  if (!authenticate && config.auth === 'none') {
+    log.warn('FHIR_AUTH=none: authorization is OFF and every client may read and write everything; use only for local experiments');
+    authenticate = async () => OPEN_ACCESS;
+  } else if (!authenticate) {
+    const auth = await createAuthorizationServer(config, registry, log);
+    authenticate = (headers) => auth.authenticate(headers);
+    const allowed = (origin: string) => config.corsOrigins.includes('*') || config.corsOrigins.includes(origin) || auth.store.listClients().some((c) => c.origins?.includes(origin));
+    routers.push(smartRouter(auth, config.baseUrl, allowed));
+    security = smartSecurity(config.baseUrl);
+    closers.push(async () => auth.store.close());
+  }
   const audit = config.audit ? new AuditWriter(baseCtx, log) : undefined;
   if (audit) {
     hooks.afterResponse.push((ctx, req, res, error) => {
@@ -69,13 +85,15 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
       audit.record(apiAuditEvent(ctx, req, res, error));
     });
   }
-  const app = createApp({ config, log, store, baseCtx, authenticate, route });
+  const capabilityStatement = statement();
+  const app = createApp({ config, log, store, baseCtx, authenticate, route, routers });
   return {
     app,
     store,
     log,
     async close() {
       await audit?.flush();
+      for (const close of closers) await close();
       await store.close();
     },
     flushAudit: async () => audit?.flush(),

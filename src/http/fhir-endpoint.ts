@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { AccessGate } from '../fhir/access';
+import { OPEN_ACCESS, type AccessGate } from '../fhir/access';
 import type { FhirRequest, FhirResponse, RequestContext } from '../fhir/context';
 import { FhirError, internalErrorOutcome, isFhirError } from '../fhir/errors';
 import type { Resource } from '../fhir/types';
@@ -37,7 +37,8 @@ export function fhirEndpoint(
     try {
       fhirReq = toFhirRequest(req);
       negotiate(header(req, 'accept'), fhirReq.query.find(([k]) => k === '_format')?.[1]);
-      const access = await authenticate(req.headers);
+      // the CapabilityStatement is public (SMART discovery starts there); everything else needs a token
+      const access = fhirReq.path.length === 1 && fhirReq.path[0] === 'metadata' && fhirReq.method !== 'POST' ? OPEN_ACCESS : await authenticate(req.headers);
       ctx = { ...baseCtx, requestId, access, log: reqLog };
       out = await route(ctx, fhirReq);
       send(res, req, out);

@@ -23,7 +23,7 @@ describe('README walk-through', () => {
   const dataDir = tmpDataDir('fhir-readme-');
   beforeAll(async () => {
     buildOnce();
-    server = await startChildServer(dataDir);
+    server = await startChildServer(dataDir, { FHIR_AUTH: 'smart' });
   });
   afterAll(async () => {
     server.proc.kill('SIGTERM');
@@ -34,7 +34,10 @@ describe('README walk-through', () => {
   it('gives the documented answers', () => {
     const port = new URL(server.base).port;
     const script = `set -euo pipefail\n${walkthroughScript().replaceAll('localhost:8080', `127.0.0.1:${port}`)}`;
-    const out = execFileSync('bash', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` } });
+    // the walk-through runs from the project folder, where ./data is the server's data directory
+    const cwd = fs.mkdtempSync(path.join(dataDir, 'cwd-'));
+    fs.symlinkSync(dataDir, path.join(cwd, 'data'));
+    const out = execFileSync('bash', ['-c', script], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` } });
     // create: 201 with Location .../_history/1 and ETag W/"1"
     expect(out).toMatch(/HTTP\/1\.1 201 Created/);
     expect(out).toMatch(/Location: http:\/\/127\.0\.0\.1:\d+\/fhir\/Patient\/[0-9a-f-]{36}\/_history\/1/);

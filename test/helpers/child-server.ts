@@ -36,7 +36,7 @@ export async function startChildServer(dataDir: string, env: Record<string, stri
   let err = '';
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', FHIR_BASE_URL: `http://127.0.0.1:${port}/fhir`, ...env },
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', FHIR_BASE_URL: `http://127.0.0.1:${port}/fhir`, FHIR_AUTH: 'none', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   proc.stderr?.on('data', (d) => (err += String(d)));

@@ -1,0 +1,260 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { DefinitionRegistry } from '../definitions/registry';
+import type { AccessGate } from '../fhir/access';
+import { FhirError } from '../fhir/errors';
+import { authenticateClient, OAuthError } from './client-auth';
+import { gateFor } from './gate';
+import { verifySecret } from './passwords';
+import { intersectScopes, parseScopes } from './scopes';
+import type { AuthStore, ClientRecord, GrantRecord, UserRecord } from './store';
+import type { TokenService } from './tokens';
+
+export interface AuthorizationRequest {
+  id: string;
+  client: ClientRecord;
+  redirectUri: string;
+  scope: string;
+  state?: string;
+  codeChallenge: string;
+  nonce?: string;
+  user?: UserRecord;
+  expires: number;
+}
+
+export type AuthorizeResult =
+  | { kind: 'error-page'; message: string }
+  | { kind: 'redirect'; url: string }
+  | { kind: 'login'; request: AuthorizationRequest; error?: string }
+  | { kind: 'consent'; request: AuthorizationRequest };
+
+const CODE_TTL_MS = 60_000;
+const APP_TOKEN_TTL_S = 3600;
+const SYSTEM_TOKEN_TTL_S = 300;
+const REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
+
+/** The SMART authorization server: authorization code with PKCE, client credentials, refresh, introspection. */
+export class AuthorizationServer {
+  private readonly pending = new Map<string, AuthorizationRequest>();
+
+  constructor(
+    readonly store: AuthStore,
+    readonly tokens: TokenService,
+    private readonly registry: DefinitionRegistry,
+    readonly urls: { fhirBase: string; token: string },
+    private readonly now: () => number = Date.now
+  ) {}
+
+  /** The Authorization header of a FHIR request turned into the access gate (401 when it is not valid). */
+  async authenticate(headers: Record<string, string | string[] | undefined>): Promise<AccessGate> {
+    const auth = headers.authorization;
+    const value = Array.isArray(auth) ? auth[0] : auth;
+    if (!value || !/^Bearer\s+\S+$/i.test(value)) {
+      throw new FhirError('unauthorized', 'FHIR-0401', 'An access token is required (Authorization: Bearer ...)', {
+        headers: { 'WWW-Authenticate': 'Bearer realm="fhir"' },
+      });
+    }
+    const claims = await this.tokens.verifyAccessToken(value.replace(/^Bearer\s+/i, ''));
+    const { resources } = parseScopes(claims.scope);
+    return gateFor({ tokenId: claims.jti, clientId: claims.clientId, scopes: resources, patient: claims.patient, encounter: claims.encounter, fhirUser: claims.fhirUser }, this.registry);
+  }
+
+  // ---- authorization endpoint ----
+
+  authorize(params: Record<string, string | undefined>): AuthorizeResult {
+    const client = this.store.getClient(params.client_id ?? '');
+    if (!client) return { kind: 'error-page', message: 'Unknown client_id.' };
+    const redirectUri = params.redirect_uri ?? '';
+    if (!client.redirectUris.includes(redirectUri)) return { kind: 'error-page', message: 'The redirect_uri is not registered for this client.' };
+    const fail = (error: string, description: string): AuthorizeResult => ({ kind: 'redirect', url: withParams(redirectUri, { error, error_description: description, state: params.state }) });
+    if (params.response_type !== 'code') return fail('unsupported_response_type', 'response_type must be code');
+    if (!params.code_challenge || params.code_challenge_method !== 'S256') return fail('invalid_request', 'PKCE with code_challenge_method S256 is required');
+    if ((params.aud ?? '').replace(/\/+$/, '') !== this.urls.fhirBase) return fail('invalid_request', 'aud must be this FHIR server');
+    const scope = intersectScopes(params.scope ?? '', client.scope);
+    const { resources } = parseScopes(scope);
+    if (!scope || resources.some((s) => s.context === 'system')) return fail('invalid_scope', 'No requested scope can be granted to this client');
+    const request: AuthorizationRequest = {
+      id: randomBytes(24).toString('base64url'),
+      client,
+      redirectUri,
+      scope,
+      state: params.state,
+      codeChallenge: params.code_challenge,
+      nonce: params.nonce,
+      expires: this.now() + 10 * 60_000,
+    };
+    this.pending.set(request.id, request);
+    return { kind: 'login', request };
+  }
+
+  async login(requestId: string, username: string, password: string): Promise<AuthorizeResult> {
+    const request = this.pendingRequest(requestId);
+    if (!request) return { kind: 'error-page', message: 'This sign-in page has expired; start again from the app.' };
+    const user = this.store.getUser(username);
+    if (!user || !(await verifySecret(password, user.passwordHash))) return { kind: 'login', request, error: 'Wrong user name or password.' };
+    request.user = user;
+    return { kind: 'consent', request };
+  }
+
+  /** The user's decision: the scopes they approved (a subset of those asked) or a refusal. */
+  consent(requestId: string, approved: string[] | null): AuthorizeResult {
+    const request = this.pendingRequest(requestId);
+    if (!request?.user) return { kind: 'error-page', message: 'This page has expired; start again from the app.' };
+    this.pending.delete(requestId);
+    const state = request.state;
+    if (approved === null) return { kind: 'redirect', url: withParams(request.redirectUri, { error: 'access_denied', state }) };
+    const asked = new Set(request.scope.split(' '));
+    const scope = approved.filter((s) => asked.has(s)).join(' ');
+    const fhirUser = request.user.fhirUser;
+    const patient = fhirUser.startsWith('Patient/') && asked.has('launch/patient') ? fhirUser.slice(8) : undefined;
+    const code = randomBytes(32).toString('base64url');
+    this.store.saveGrant('code', hash(code), {
+      clientId: request.client.id,
+      scope,
+      patient,
+      fhirUser,
+      redirectUri: request.redirectUri,
+      codeChallenge: request.codeChallenge,
+      nonce: request.nonce,
+      expires: this.now() + CODE_TTL_MS,
+    });
+    return { kind: 'redirect', url: withParams(request.redirectUri, { code, state }) };
+  }
+
+  private pendingRequest(id: string): AuthorizationRequest | undefined {
+    const r = this.pending.get(id);
+    if (!r || r.expires < this.now()) return undefined;
+    return r;
+  }
+
+  // ---- token endpoint ----
+
+  async token(form: Record<string, string>, authorization: string | undefined): Promise<Record<string, unknown>> {
+    switch (form.grant_type) {
+      case 'client_credentials':
+        return this.clientCredentials(form, authorization);
+      case 'authorization_code':
+        return this.authorizationCode(form, authorization);
+      case 'refresh_token':
+        return this.refresh(form, authorization);
+      default:
+        throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code, refresh_token or client_credentials');
+    }
+  }
+
+  private async clientCredentials(form: Record<string, string>, authorization: string | undefined) {
+    const client = await authenticateClient(this.store, form, authorization, this.urls.token, this.now());
+    if (client.type === 'public') throw new OAuthError('unauthorized_client', 'Public clients cannot use client_credentials');
+    const scope = intersectScopes(form.scope ?? '', client.scope);
+    const { resources } = parseScopes(scope);
+    if (!resources.length || resources.some((s) => s.context !== 'system')) throw new OAuthError('invalid_scope', 'client_credentials grants system/ scopes the client is registered for');
+    const at = await this.tokens.issueAccessToken({ clientId: client.id, scope }, SYSTEM_TOKEN_TTL_S);
+    return { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope };
+  }
+
+  private async authorizationCode(form: Record<string, string>, authorization: string | undefined) {
+    const client = await authenticateClient(this.store, form, authorization, this.urls.token, this.now());
+    const used = this.store.useGrant('code', hash(form.code ?? ''), this.now());
+    if (!used) throw new OAuthError('invalid_grant', 'The code is unknown or expired');
+    const g = used.grant;
+    if (used.reused) {
+      for (const jti of g.tokenIds ?? []) this.store.revoke(jti, this.now() + 24 * 3600 * 1000);
+      if (g.family) this.store.revokeFamily(g.family, this.now());
+      throw new OAuthError('invalid_grant', 'The code was already used; tokens issued from it are revoked');
+    }
+    if (g.clientId !== client.id) throw new OAuthError('invalid_grant', 'The code was issued to another client');
+    if (g.redirectUri !== form.redirect_uri) throw new OAuthError('invalid_grant', 'redirect_uri differs from the authorization request');
+    const verifier = form.code_verifier ?? '';
+    if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier) || createHash('sha256').update(verifier).digest('base64url') !== g.codeChallenge) {
+      throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
+    }
+    const family = randomUUID();
+    const body = await this.issue(client, { ...g, family });
+    this.store.saveGrant('code', hash(form.code), { ...g, family, tokenIds: [body.jti as string], expires: g.expires });
+    this.store.useGrant('code', hash(form.code), this.now());
+    delete body.jti;
+    return body;
+  }
+
+  private async refresh(form: Record<string, string>, authorization: string | undefined) {
+    const client = await authenticateClient(this.store, form, authorization, this.urls.token, this.now());
+    const used = this.store.useGrant('refresh', hash(form.refresh_token ?? ''), this.now());
+    if (!used || used.grant.clientId !== client.id) throw new OAuthError('invalid_grant', 'The refresh token is not valid for this client');
+    if (used.reused) {
+      if (used.grant.family) this.store.revokeFamily(used.grant.family, this.now());
+      throw new OAuthError('invalid_grant', 'The refresh token was already used; its family is revoked');
+    }
+    let scope = used.grant.scope;
+    if (form.scope) {
+      const narrower = form.scope.split(/\s+/).filter(Boolean);
+      const had = new Set(scope.split(' '));
+      if (narrower.some((s) => !had.has(s))) throw new OAuthError('invalid_scope', 'A refresh may only narrow the scopes');
+      scope = narrower.join(' ');
+    }
+    const body = await this.issue(client, { ...used.grant, scope });
+    delete body.jti;
+    return body;
+  }
+
+  /** Issues the tokens of an authorization: access token, refresh token if asked, id_token if asked. */
+  private async issue(client: ClientRecord, g: GrantRecord): Promise<Record<string, unknown>> {
+    const other = parseScopes(g.scope).other;
+    const at = await this.tokens.issueAccessToken({ clientId: client.id, scope: g.scope, patient: g.patient, encounter: g.encounter, fhirUser: g.fhirUser }, APP_TOKEN_TTL_S);
+    const body: Record<string, unknown> = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: g.scope, jti: at.jti };
+    if (g.patient) body.patient = g.patient;
+    if (g.encounter) body.encounter = g.encounter;
+    if (g.patient) body.need_patient_banner = true;
+    if (other.has('fhirUser') && g.fhirUser) body.fhirUser = g.fhirUser;
+    if (other.has('openid') && other.has('fhirUser') && g.fhirUser) body.id_token = await this.tokens.issueIdToken(client.id, g.fhirUser, g.nonce);
+    if (other.has('offline_access') || other.has('online_access')) {
+      const refresh = randomBytes(32).toString('base64url');
+      this.store.saveGrant('refresh', hash(refresh), { ...g, tokenIds: [at.jti], expires: this.now() + REFRESH_TTL_MS });
+      body.refresh_token = refresh;
+    }
+    return body;
+  }
+
+  // ---- introspection and revocation ----
+
+  async introspect(token: string): Promise<Record<string, unknown>> {
+    try {
+      const c = await this.tokens.verifyAccessToken(token);
+      return {
+        active: true,
+        scope: c.scope,
+        client_id: c.clientId,
+        exp: c.exp,
+        ...(c.iat ? { iat: c.iat } : {}),
+        ...(c.patient ? { patient: c.patient } : {}),
+        ...(c.encounter ? { encounter: c.encounter } : {}),
+        ...(c.fhirUser ? { fhirUser: c.fhirUser, sub: c.fhirUser, iss: this.urls.fhirBase } : {}),
+        token_type: 'Bearer',
+      };
+    } catch {
+      return { active: false };
+    }
+  }
+
+  async revoke(token: string): Promise<void> {
+    const refresh = this.store.peekGrant('refresh', hash(token));
+    if (refresh?.family) {
+      this.store.revokeFamily(refresh.family, this.now());
+      return;
+    }
+    try {
+      const c = await this.tokens.verifyAccessToken(token);
+      this.store.revoke(c.jti, c.exp * 1000);
+    } catch {
+      // RFC 7009: an invalid token is answered like a revoked one
+    }
+  }
+}
+
+function hash(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
+function withParams(url: string, params: Record<string, string | undefined>): string {
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
+  return u.toString();
+}

@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+export type ClientType = 'public' | 'confidential-symmetric' | 'confidential-asymmetric';
+
+/** A registered client application. */
+export interface ClientRecord {
+  id: string;
+  name: string;
+  type: ClientType;
+  /** scrypt hash of the secret (confidential symmetric clients). */
+  secretHash?: string;
+  redirectUris: string[];
+  /** The scopes the client may be granted at most. */
+  scope: string;
+  /** Public keys (confidential asymmetric clients): a JWKS by value or its URL. */
+  jwks?: { keys: Record<string, unknown>[] };
+  jwksUrl?: string;
+  /** Origins browser apps of this client call from (CORS on the token endpoint and the FHIR API). */
+  origins?: string[];
+}
+
+/** A user who logs in at the authorization endpoint, linked to a FHIR resource (fhirUser). */
+export interface UserRecord {
+  username: string;
+  passwordHash: string;
+  fhirUser: string;
+}
+
+/** What an authorization code or refresh token stands for. */
+export interface GrantRecord {
+  clientId: string;
+  scope: string;
+  patient?: string;
+  encounter?: string;
+  fhirUser?: string;
+  redirectUri?: string;
+  codeChallenge?: string;
+  /** Refresh-token family: reuse of a rotated token revokes the whole family (RFC 9700 §4.14.2). */
+  family?: string;
+  /** Access token ids issued from this grant (revoked with it). */
+  tokenIds?: string[];
+  nonce?: string;
+  expires: number;
+}
+
+/**
+ * Persistence of the authorization server (clients, users, codes, refresh tokens, replayed assertion
+ * ids, revoked tokens) in its own SQLite file beside the FHIR store.
+ */
+export class AuthStore {
+  private readonly db: DatabaseSync;
+
+  constructor(dataDir: string) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    this.db = new DatabaseSync(path.join(dataDir, 'auth.sqlite'));
+    this.db.exec(`
+      PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;
+      CREATE TABLE IF NOT EXISTS client (id TEXT PRIMARY KEY, json TEXT NOT NULL) STRICT;
+      CREATE TABLE IF NOT EXISTS user (username TEXT PRIMARY KEY, json TEXT NOT NULL) STRICT;
+      CREATE TABLE IF NOT EXISTS grant_record (kind TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (kind, key)) STRICT;
+      CREATE TABLE IF NOT EXISTS seen_jti (iss TEXT NOT NULL, jti TEXT NOT NULL, expires INTEGER NOT NULL, PRIMARY KEY (iss, jti)) STRICT;
+      CREATE TABLE IF NOT EXISTS revoked (jti TEXT PRIMARY KEY, expires INTEGER NOT NULL) STRICT;
+    `);
+  }
+
+  getClient(id: string): ClientRecord | undefined {
+    const row = this.db.prepare('SELECT json FROM client WHERE id = ?').get(id) as { json: string } | undefined;
+    return row && (JSON.parse(row.json) as ClientRecord);
+  }
+  putClient(c: ClientRecord): void {
+    this.db.prepare('INSERT OR REPLACE INTO client (id, json) VALUES (?, ?)').run(c.id, JSON.stringify(c));
+  }
+  removeClient(id: string): boolean {
+    return this.db.prepare('DELETE FROM client WHERE id = ?').run(id).changes > 0;
+  }
+  listClients(): ClientRecord[] {
+    return (this.db.prepare('SELECT json FROM client ORDER BY id').all() as { json: string }[]).map((r) => JSON.parse(r.json) as ClientRecord);
+  }
+
+  getUser(username: string): UserRecord | undefined {
+    const row = this.db.prepare('SELECT json FROM user WHERE username = ?').get(username) as { json: string } | undefined;
+    return row && (JSON.parse(row.json) as UserRecord);
+  }
+  putUser(u: UserRecord): void {
+    this.db.prepare('INSERT OR REPLACE INTO user (username, json) VALUES (?, ?)').run(u.username, JSON.stringify(u));
+  }
+  removeUser(username: string): boolean {
+    return this.db.prepare('DELETE FROM user WHERE username = ?').run(username).changes > 0;
+  }
+  listUsers(): UserRecord[] {
+    return (this.db.prepare('SELECT json FROM user ORDER BY username').all() as { json: string }[]).map((r) => JSON.parse(r.json) as UserRecord);
+  }
+
+  saveGrant(kind: 'code' | 'refresh', key: string, g: GrantRecord): void {
+    this.db.prepare('INSERT OR REPLACE INTO grant_record (kind, key, json, expires, used) VALUES (?, ?, ?, ?, 0)').run(kind, key, JSON.stringify(g), g.expires);
+  }
+
+  /** Marks a code or refresh token used and returns it with whether it had been used before. */
+  useGrant(kind: 'code' | 'refresh', key: string, now: number): { grant: GrantRecord; reused: boolean } | undefined {
+    const row = this.db.prepare('SELECT json, used, expires FROM grant_record WHERE kind = ? AND key = ?').get(kind, key) as
+      | { json: string; used: number; expires: number }
+      | undefined;
+    if (!row || row.expires < now) return undefined;
+    this.db.prepare('UPDATE grant_record SET used = 1 WHERE kind = ? AND key = ?').run(kind, key);
+    return { grant: JSON.parse(row.json) as GrantRecord, reused: row.used === 1 };
+  }
+
+  peekGrant(kind: 'code' | 'refresh', key: string): GrantRecord | undefined {
+    const row = this.db.prepare('SELECT json FROM grant_record WHERE kind = ? AND key = ?').get(kind, key) as { json: string } | undefined;
+    return row && (JSON.parse(row.json) as GrantRecord);
+  }
+
+  /** Revokes every refresh token of a family and the access tokens issued from them. */
+  revokeFamily(family: string, now: number): void {
+    const rows = this.db.prepare("SELECT key, json, expires FROM grant_record WHERE kind = 'refresh'").all() as { key: string; json: string; expires: number }[];
+    for (const r of rows) {
+      const g = JSON.parse(r.json) as GrantRecord;
+      if (g.family !== family) continue;
+      this.db.prepare("UPDATE grant_record SET used = 1, expires = ? WHERE kind = 'refresh' AND key = ?").run(now - 1, r.key);
+      for (const jti of g.tokenIds ?? []) this.revoke(jti, now + 24 * 3600 * 1000);
+    }
+  }
+
+  /** Records an assertion id; false if it was seen before (replay). */
+  rememberJti(iss: string, jti: string, expires: number, now: number): boolean {
+    this.db.prepare('DELETE FROM seen_jti WHERE expires < ?').run(now);
+    return this.db.prepare('INSERT OR IGNORE INTO seen_jti (iss, jti, expires) VALUES (?, ?, ?)').run(iss, jti, expires).changes > 0;
+  }
+
+  revoke(jti: string, expires: number): void {
+    this.db.prepare('INSERT OR REPLACE INTO revoked (jti, expires) VALUES (?, ?)').run(jti, expires);
+  }
+  isRevoked(jti: string): boolean {
+    return this.db.prepare('SELECT 1 FROM revoked WHERE jti = ?').get(jti) !== undefined;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

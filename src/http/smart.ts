@@ -1,0 +1,204 @@
+import cors from 'cors';
+import express, { type Request, type Response, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { authenticateClient, OAuthError } from '../auth/client-auth';
+import { describeScope } from '../auth/describe';
+import type { AuthorizationServer, AuthorizeResult } from '../auth/oauth';
+
+/** SMART discovery (SMART App Launch 2.x, conformance.html): what this authorization server offers. */
+export function smartConfiguration(fhirBase: string, origin: string) {
+  return {
+    issuer: fhirBase,
+    jwks_uri: `${origin}/auth/jwks`,
+    authorization_endpoint: `${origin}/auth/authorize`,
+    token_endpoint: `${origin}/auth/token`,
+    introspection_endpoint: `${origin}/auth/introspect`,
+    revocation_endpoint: `${origin}/auth/revoke`,
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
+    scopes_supported: ['openid', 'fhirUser', 'launch/patient', 'offline_access', 'online_access', 'patient/*.rs', 'patient/*.read', 'user/*.cruds', 'user/*.*', 'system/*.cruds', 'system/*.*'],
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    subject_types_supported: ['public'],
+    capabilities: [
+      'launch-standalone',
+      'client-public',
+      'client-confidential-symmetric',
+      'client-confidential-asymmetric',
+      'context-standalone-patient',
+      'permission-patient',
+      'permission-user',
+      'permission-offline',
+      'permission-online',
+      'permission-v1',
+      'permission-v2',
+      'sso-openid-connect',
+    ],
+  };
+}
+
+function form(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((req.body ?? {}) as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+/** The OAuth endpoints and discovery documents, mounted before the FHIR endpoint. */
+export function smartRouter(server: AuthorizationServer, fhirBase: string, corsOrigins: (origin: string) => boolean): Router {
+  const router = express.Router();
+  const origin = new URL(fhirBase).origin;
+  const basePath = new URL(fhirBase).pathname.replace(/\/+$/, '');
+  const discovery = cors({ origin: true });
+  const config = smartConfiguration(fhirBase, origin);
+  router.get(`${basePath}/.well-known/smart-configuration`, discovery, (_req, res) => {
+    res.type('application/json').json(config);
+  });
+  router.get(`${basePath}/.well-known/openid-configuration`, discovery, (_req, res) => {
+    res.json({ ...config, scopes_supported: ['openid', 'fhirUser'] });
+  });
+  router.get('/auth/jwks', discovery, (_req, res) => {
+    res.json(server.tokens.jwks());
+  });
+
+  const urlencoded = express.urlencoded({ extended: false, limit: '64kb' });
+  const limiter = (limit: number) => rateLimit({ windowMs: 60_000, limit, standardHeaders: 'draft-7', legacyHeaders: false });
+  const appCors = cors({ origin: (o, cb) => cb(null, !o || corsOrigins(o)), methods: ['POST'] });
+
+  const authorize = (req: Request, res: Response) => render(res, server.authorize({ ...(req.query as Record<string, string>), ...form(req) }));
+  router.get('/auth/authorize', limiter(120), authorize);
+  router.post('/auth/authorize', limiter(120), urlencoded, authorize);
+  router.post('/auth/login', limiter(10), urlencoded, async (req, res) => {
+    const f = form(req);
+    render(res, await server.login(f.request ?? '', f.username ?? '', f.password ?? ''));
+  });
+  router.post('/auth/consent', limiter(60), urlencoded, (req, res) => {
+    const f = form(req);
+    const approved = f.decision === 'approve' ? Object.keys(f).filter((k) => k.startsWith('scope:')).map((k) => k.slice(6)) : null;
+    render(res, server.consent(f.request ?? '', approved));
+  });
+
+  router.options('/auth/token', appCors);
+  router.post('/auth/token', limiter(300), appCors, urlencoded, async (req, res) => {
+    res.set(NO_STORE);
+    try {
+      res.json(await server.token(form(req), req.headers.authorization));
+    } catch (err) {
+      oauthError(res, err);
+    }
+  });
+  router.post('/auth/introspect', limiter(300), urlencoded, async (req, res) => {
+    res.set(NO_STORE);
+    try {
+      await requireClient(server, req);
+      res.json(await server.introspect(form(req).token ?? ''));
+    } catch (err) {
+      oauthError(res, err);
+    }
+  });
+  router.post('/auth/revoke', limiter(300), appCors, urlencoded, async (req, res) => {
+    await server.revoke(form(req).token ?? '');
+    res.status(200).end();
+  });
+  return router;
+}
+
+/** Introspection is for registered confidential clients (RFC 7662 §2.1) or a bearer with a valid token. */
+async function requireClient(server: AuthorizationServer, req: Request): Promise<void> {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) {
+    await server.tokens.verifyAccessToken(auth.slice(7)).catch(() => {
+      throw new OAuthError('invalid_client', 'Introspection needs client authentication', 401);
+    });
+    return;
+  }
+  const client = await authenticateClient(server.store, form(req), auth, server.urls.token, Date.now());
+  if (client.type === 'public') throw new OAuthError('invalid_client', 'Introspection needs a confidential client', 401);
+}
+
+function oauthError(res: Response, err: unknown): void {
+  if (err instanceof OAuthError) {
+    if (err.status === 401) res.set('WWW-Authenticate', 'Basic realm="token"');
+    res.status(err.status).json({ error: err.error, error_description: err.description });
+  } else {
+    res.status(500).json({ error: 'server_error', error_description: 'Unexpected error' });
+  }
+}
+
+function render(res: Response, result: AuthorizeResult): void {
+  res.set({ ...NO_STORE, 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'" });
+  switch (result.kind) {
+    case 'redirect':
+      res.redirect(302, result.url);
+      return;
+    case 'error-page':
+      res.status(400).type('html').send(page('Cannot continue', `<p>${esc(result.message)}</p>`));
+      return;
+    case 'login':
+      res.type('html').send(
+        page(
+          `Sign in to share your records with ${esc(result.request.client.name)}`,
+          `${result.error ? `<p role="alert">${esc(result.error)}</p>` : ''}
+<form method="post" action="/auth/login">
+<input type="hidden" name="request" value="${esc(result.request.id)}">
+<label>User name <input name="username" autocomplete="username" required></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit">Sign in</button>
+</form>`
+        )
+      );
+      return;
+    case 'consent': {
+      const items = result.request.scope
+        .split(' ')
+        .map((s) => `<li><label><input type="checkbox" name="scope:${esc(s)}" checked> ${esc(describeScope(s))} <code>${esc(s)}</code></label></li>`)
+        .join('\n');
+      res.type('html').send(
+        page(
+          `${esc(result.request.client.name)} asks to`,
+          `<form method="post" action="/auth/consent">
+<input type="hidden" name="request" value="${esc(result.request.id)}">
+<ul>${items}</ul>
+<p>Untick anything you do not want to share. You can revoke access at any time.</p>
+<button type="submit" name="decision" value="approve">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>`
+        )
+      );
+      return;
+    }
+  }
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<style>body{font-family:sans-serif;max-width:36em;margin:2em auto}label{display:block;margin:.5em 0}</style></head>
+<body><h1>${title}</h1>${body}</body></html>`;
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+/** The CapabilityStatement's rest.security for SMART (with the oauth-uris extension). */
+export function smartSecurity(fhirBase: string) {
+  const origin = new URL(fhirBase).origin;
+  return {
+    cors: true,
+    service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }], text: 'OAuth2 using SMART-on-FHIR profile' }],
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [
+          { url: 'token', valueUri: `${origin}/auth/token` },
+          { url: 'authorize', valueUri: `${origin}/auth/authorize` },
+          { url: 'introspect', valueUri: `${origin}/auth/introspect` },
+          { url: 'revoke', valueUri: `${origin}/auth/revoke` },
+        ],
+      },
+    ],
+  };
+}
