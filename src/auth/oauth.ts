@@ -177,18 +177,22 @@ export class AuthorizationServer {
 
   private async refresh(form: Record<string, string>, authorization: string | undefined) {
     const client = await authenticateClient(this.store, form, authorization, this.urls.token, this.now());
-    const used = this.store.useGrant('refresh', hash(form.refresh_token ?? ''), this.now());
-    if (!used || used.grant.clientId !== client.id) throw new OAuthError('invalid_grant', 'The refresh token is not valid for this client');
-    if (used.reused) {
-      if (used.grant.family) this.store.revokeFamily(used.grant.family, this.now());
-      throw new OAuthError('invalid_grant', 'The refresh token was already used; its family is revoked');
-    }
-    let scope = used.grant.scope;
+    const key = hash(form.refresh_token ?? '');
+    const grant = this.store.peekGrant('refresh', key);
+    if (!grant || grant.clientId !== client.id) throw new OAuthError('invalid_grant', 'The refresh token is not valid for this client');
+    let scope = grant.scope;
     if (form.scope) {
+      // checked before the token is used, so a refused request does not spend it
       const narrower = form.scope.split(/\s+/).filter(Boolean);
       const had = new Set(scope.split(' '));
       if (narrower.some((s) => !had.has(s))) throw new OAuthError('invalid_scope', 'A refresh may only narrow the scopes');
       scope = narrower.join(' ');
+    }
+    const used = this.store.useGrant('refresh', key, this.now());
+    if (!used) throw new OAuthError('invalid_grant', 'The refresh token has expired');
+    if (used.reused) {
+      if (used.grant.family) this.store.revokeFamily(used.grant.family, this.now());
+      throw new OAuthError('invalid_grant', 'The refresh token was already used; its family is revoked');
     }
     const body = await this.issue(client, { ...used.grant, scope });
     delete body.jti;
