@@ -2,6 +2,7 @@ import { isProfileLoaded } from '@medplum/core';
 import type { FhirRequest, FhirResponse, RequestContext } from '../fhir/context';
 import { FhirError } from '../fhir/errors';
 import type { OperationOutcome, Parameters, Resource } from '../fhir/types';
+import { checkVisible } from '../fhir/interactions/read';
 import { validate } from '../validation/validate';
 import type { OperationHandler } from './registry';
 
@@ -72,8 +73,8 @@ async function validateInput(
     ctx.access.requireInteraction('r', type);
     const current = await ctx.store.readCurrent(type, id);
     if (!current || current.deleted) throw new FhirError('not-found', 'FHIR-0404', `${type}/${id} is not known`);
+    checkVisible(ctx, current.json as string, type, id);
     resource = JSON.parse(current.json as string) as Resource;
-    ctx.access.checkResource('r', resource);
   }
   return { resource, mode: effectiveMode, profile };
 }
