@@ -67,13 +67,15 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
   let authenticate: Authenticate | undefined = options.authenticate;
   const routers = [];
   let security: CapabilityContributions['security'];
+  let corsOrigin: ((origin: string) => boolean) | undefined;
   if (!authenticate && config.auth === 'none') {
     log.warn('FHIR_AUTH=none: authorization is OFF and every client may read and write everything; use only for local experiments');
     authenticate = async () => OPEN_ACCESS;
   } else if (!authenticate) {
     const auth = await createAuthorizationServer(config, registry, log);
     authenticate = (headers) => auth.authenticate(headers);
-    const allowed = (origin: string) => config.corsOrigins.includes('*') || config.corsOrigins.includes(origin) || auth.store.listClients().some((c) => c.origins?.includes(origin));
+    corsOrigin = (origin: string) => auth.store.listClients().some((c) => c.origins?.includes(origin));
+    const allowed = (origin: string) => config.corsOrigins.includes('*') || config.corsOrigins.includes(origin) || !!corsOrigin?.(origin);
     routers.push(smartRouter(auth, config.baseUrl, allowed));
     security = smartSecurity(config.baseUrl);
     closers.push(async () => auth.store.close());
@@ -86,7 +88,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     });
   }
   const capabilityStatement = statement();
-  const app = createApp({ config, log, store, baseCtx, authenticate, route, routers });
+  const app = createApp({ config, log, store, baseCtx, authenticate, route, routers, corsOrigin });
   return {
     app,
     store,

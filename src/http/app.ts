@@ -17,6 +17,8 @@ export interface AppDeps {
   route: Route;
   /** Routers mounted before the FHIR endpoint (e.g. SMART discovery and OAuth endpoints). */
   routers?: Router[];
+  /** Whether a browser origin may call the FHIR API (configured origins, registered apps' origins). */
+  corsOrigin?: (origin: string) => boolean;
 }
 
 /** The Express application: security headers, CORS, body limits, health, and the FHIR endpoint. */
@@ -43,7 +45,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(
     basePath,
     cors({
-      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+      origin: (origin, cb) => cb(null, !!origin && (config.corsOrigins.includes('*') || config.corsOrigins.includes(origin) || !!deps.corsOrigin?.(origin))),
       exposedHeaders: ['Location', 'Content-Location', 'ETag', 'Last-Modified', 'X-Request-Id'],
       maxAge: 600,
     }),

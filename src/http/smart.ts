@@ -129,7 +129,8 @@ function oauthError(res: Response, err: unknown): void {
 }
 
 function render(res: Response, result: AuthorizeResult): void {
-  res.set({ ...NO_STORE, 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'" });
+  res.set({ ...NO_STORE, // no form-action: the consent form's answer is a redirect to the app, which form-action would block
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" });
   switch (result.kind) {
     case 'redirect':
       res.redirect(302, result.url);
