@@ -11,6 +11,7 @@ import type { RequestContext } from './fhir/context';
 import { emptyHooks } from './fhir/hooks';
 import { buildCapabilityStatement, capabilities, type CapabilityContributions } from './fhir/interactions/capabilities';
 import { createAuthorizationServer } from './auth';
+import { authAuditEvent } from './auth/audit';
 import { smartRouter, smartSecurity } from './http/smart';
 import { bundleHandler } from './fhir/bundles';
 import { createRouter } from './fhir/router';
@@ -64,6 +65,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     // entries of a batch or transaction come back through this same router
     bundle: bundleHandler(() => route),
   });
+  const audit = config.audit ? new AuditWriter(baseCtx, log) : undefined;
   let authenticate: Authenticate | undefined = options.authenticate;
   const routers = [];
   let security: CapabilityContributions['security'];
@@ -76,11 +78,10 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     authenticate = (headers) => auth.authenticate(headers);
     corsOrigin = (origin: string) => auth.store.listClients().some((c) => c.origins?.includes(origin));
     const allowed = (origin: string) => config.corsOrigins.includes('*') || config.corsOrigins.includes(origin) || !!corsOrigin?.(origin);
-    routers.push(smartRouter(auth, config.baseUrl, allowed));
+    routers.push(smartRouter(auth, config.baseUrl, allowed, (decision) => audit?.record(authAuditEvent(decision, new Date()))));
     security = smartSecurity(config.baseUrl);
     closers.push(async () => auth.store.close());
   }
-  const audit = config.audit ? new AuditWriter(baseCtx, log) : undefined;
   if (audit) {
     hooks.afterResponse.push((ctx, req, res, error) => {
       if (req.path[0] === 'metadata') return;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { OPEN_ACCESS, type AccessGate } from '../fhir/access';
+import { OPEN_ACCESS, type AccessGate, type Interaction } from '../fhir/access';
 import type { FhirRequest, FhirResponse, RequestContext } from '../fhir/context';
 import { FhirError, internalErrorOutcome, isFhirError } from '../fhir/errors';
 import type { Resource } from '../fhir/types';
@@ -11,6 +11,18 @@ import { negotiate } from './negotiate';
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const REQUEST_ID_RE = /^[A-Za-z0-9\-._]{1,64}$/;
+
+/** The gate of a request whose credentials were refused: it is only ever used to audit the refusal. */
+const ANONYMOUS: AccessGate = {
+  requireInteraction: (_i: Interaction, type: string) => {
+    throw new FhirError('unauthorized', 'FHIR-0401', `No access to ${type}`);
+  },
+  checkResource: () => {
+    throw new FhirError('unauthorized', 'FHIR-0401', 'No access');
+  },
+  searchRestriction: () => 'none',
+  subject: {},
+};
 
 export type Authenticate = (headers: Record<string, string | string[] | undefined>) => Promise<AccessGate>;
 export type Route = (ctx: RequestContext, req: FhirRequest) => Promise<FhirResponse>;
@@ -44,6 +56,8 @@ export function fhirEndpoint(
       send(res, req, out);
     } catch (err) {
       failure = err;
+      // a refused token is audited too: as an anonymous request
+      if (!ctx && fhirReq) ctx = { ...baseCtx, requestId, access: ANONYMOUS, log: reqLog };
       sendError(res, err, requestId, reqLog);
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

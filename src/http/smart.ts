@@ -3,6 +3,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { authenticateClient, OAuthError } from '../auth/client-auth';
 import { describeScope } from '../auth/describe';
+import type { AuthDecision } from '../auth/audit';
 import type { AuthorizationServer, AuthorizeResult } from '../auth/oauth';
 
 /** SMART discovery (SMART App Launch 2.x, conformance.html): what this authorization server offers. */
@@ -48,7 +49,12 @@ function form(req: Request): Record<string, string> {
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 /** The OAuth endpoints and discovery documents, mounted before the FHIR endpoint. */
-export function smartRouter(server: AuthorizationServer, fhirBase: string, corsOrigins: (origin: string) => boolean): Router {
+export function smartRouter(
+  server: AuthorizationServer,
+  fhirBase: string,
+  corsOrigins: (origin: string) => boolean,
+  audit: (d: AuthDecision) => void = () => undefined
+): Router {
   const router = express.Router();
   const origin = new URL(fhirBase).origin;
   const basePath = new URL(fhirBase).pathname.replace(/\/+$/, '');
@@ -73,7 +79,11 @@ export function smartRouter(server: AuthorizationServer, fhirBase: string, corsO
   router.post('/auth/authorize', limiter(120), urlencoded, authorize);
   router.post('/auth/login', limiter(10), urlencoded, async (req, res) => {
     const f = form(req);
-    render(res, await server.login(f.request ?? '', f.username ?? '', f.password ?? ''));
+    const result = await server.login(f.request ?? '', f.username ?? '', f.password ?? '');
+    if (result.kind === 'consent' || result.kind === 'login') {
+      audit({ action: 'login', success: result.kind === 'consent', clientId: result.request.client.id, user: result.request.user?.fhirUser, detail: result.kind === 'login' ? `sign-in failed for ${f.username?.slice(0, 64)}` : undefined, sourceAddress: req.ip });
+    }
+    render(res, result);
   });
   router.post('/auth/consent', limiter(60), urlencoded, (req, res) => {
     const f = form(req);
@@ -84,9 +94,14 @@ export function smartRouter(server: AuthorizationServer, fhirBase: string, corsO
   router.options('/auth/token', appCors);
   router.post('/auth/token', limiter(300), appCors, urlencoded, async (req, res) => {
     res.set(NO_STORE);
+    const f = form(req);
+    const clientId = claimedClient(f, req.headers.authorization);
     try {
-      res.json(await server.token(form(req), req.headers.authorization));
+      const body = await server.token(f, req.headers.authorization);
+      audit({ action: 'token', success: true, clientId, detail: `${f.grant_type}: ${String(body.scope)}`, sourceAddress: req.ip });
+      res.json(body);
     } catch (err) {
+      audit({ action: 'token', success: false, clientId, detail: err instanceof OAuthError ? `${f.grant_type}: ${err.error}: ${err.description}` : 'server error', sourceAddress: req.ip });
       oauthError(res, err);
     }
   });
@@ -117,6 +132,19 @@ async function requireClient(server: AuthorizationServer, req: Request): Promise
   }
   const client = await authenticateClient(server.store, form(req), auth, server.urls.token, Date.now());
   if (client.type === 'public') throw new OAuthError('invalid_client', 'Introspection needs a confidential client', 401);
+}
+
+/** The client a token request claims to be (for the audit trail; authentication decides whether it is). */
+function claimedClient(f: Record<string, string>, authorization: string | undefined): string | undefined {
+  if (authorization?.startsWith('Basic ')) return Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':')[0].slice(0, 128);
+  if (f.client_assertion) {
+    try {
+      return String(JSON.parse(Buffer.from(f.client_assertion.split('.')[1] ?? '', 'base64url').toString('utf8')).iss).slice(0, 128);
+    } catch {
+      return undefined;
+    }
+  }
+  return f.client_id?.slice(0, 128);
 }
 
 function oauthError(res: Response, err: unknown): void {
