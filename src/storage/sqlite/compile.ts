@@ -1,68 +1,214 @@
-import type { Predicate, SearchPlan } from '../../search/plan';
+import type { CompositeSecond, Predicate, RangeCondition } from '../../search/plan';
+import { TABLE_OF } from './schema';
 
-type Param = string | number | null;
+export type Param = string | number | null;
 
-/** Compiles a backend-neutral search plan to one SQLite statement over the current pointers (alias r). */
-export function compileWhere(plan: SearchPlan): { sql: string; params: Param[] } {
-  const params: Param[] = [];
-  const clauses = [`r.resource_type IN (${plan.resourceTypes.map(() => '?').join(', ')})`, 'r.deleted = 0'];
-  params.push(...plan.resourceTypes);
-  for (const p of plan.where) clauses.push(compilePredicate(p, params));
-  return { sql: clauses.join(' AND '), params };
-}
+/**
+ * Compiles the predicates of a backend-neutral search plan to SQL over the current pointers of
+ * `alias` (a `resource` row). Every value is a bound parameter. Each predicate becomes an
+ * uncorrelated `rid IN (SELECT rid FROM idx_… WHERE resource_type … AND code = ? …)`, so the
+ * composite (resource_type, code, value, rid) indexes serve it.
+ */
+export class PredicateCompiler {
+  readonly params: Param[] = [];
+  private depth = 0;
 
-function compilePredicate(p: Predicate, params: Param[]): string {
-  switch (p.kind) {
-    case 'id':
-      params.push(...p.ids);
-      return `r.id IN (${p.ids.map(() => '?').join(', ')})`;
-    case 'string': {
-      params.push(p.code);
-      if (p.match === 'exact') {
-        params.push(p.value);
-        return `r.rid IN (SELECT rid FROM idx_string WHERE resource_type = r.resource_type AND code = ? AND exact = ?)`;
+  /** The WHERE clause of live resources of `types` matching all of `where`. */
+  where(types: string[], where: Predicate[], alias: string): string {
+    const clauses = [`${alias}.resource_type ${this.inList(types)}`, `${alias}.deleted = 0`];
+    for (const p of where) clauses.push(this.predicate(p, types, alias));
+    return clauses.join(' AND ');
+  }
+
+  private inList(values: readonly (string | number)[]): string {
+    if (values.length === 0) return 'IN (NULL)';
+    this.params.push(...values);
+    return values.length === 1 ? '= ?' : `IN (${values.map(() => '?').join(', ')})`;
+  }
+
+  private bind(...values: Param[]): void {
+    this.params.push(...values);
+  }
+
+  /** `alias.rid IN (SELECT rid FROM table WHERE resource_type … AND code = ? AND cond)`. */
+  private rows(alias: string, table: string, types: string[], code: string, cond: (add: (sql: string) => void) => void, negate = false): string {
+    const conds = [`resource_type ${this.inList(types)}`, 'code = ?'];
+    this.bind(code);
+    cond((sql) => conds.push(sql));
+    return `${alias}.rid ${negate ? 'NOT IN' : 'IN'} (SELECT rid FROM ${table} WHERE ${conds.join(' AND ')})`;
+  }
+
+  predicate(p: Predicate, types: string[], alias: string): string {
+    switch (p.kind) {
+      case 'id':
+        return `${alias}.id ${this.inList(p.ids)}`;
+      case 'type':
+        return `${alias}.resource_type ${this.inList(p.types)}`;
+      case 'string':
+        return this.rows(alias, 'idx_string', types, p.code, (add) => {
+          if (p.match === 'exact') {
+            add('exact = ?');
+            this.bind(p.value);
+          } else if (p.match === 'contains') {
+            add("value LIKE ? ESCAPE '\\'");
+            this.bind(`%${escapeLike(p.value)}%`);
+          } else {
+            add('value >= ? AND value < ?');
+            this.bind(p.value, `${p.value}\u{10FFFF}`);
+          }
+        });
+      case 'token':
+        return this.rows(alias, 'idx_token', types, p.code, (add) => {
+          if (p.value !== undefined) {
+            add('value = ?');
+            this.bind(p.value);
+          }
+          if (p.system === null) add('system IS NULL');
+          else if (p.system !== undefined) {
+            add('system = ?');
+            this.bind(p.system);
+          }
+          if (p.text !== undefined) {
+            add('text >= ? AND text < ?');
+            this.bind(p.text, `${p.text}\u{10FFFF}`);
+          }
+        });
+      case 'reference':
+        return this.rows(alias, 'idx_reference', types, p.code, (add) => {
+          if (p.reference !== undefined) {
+            add('reference = ?');
+            this.bind(p.reference);
+          } else {
+            add('target_id = ?');
+            this.bind(p.targetId ?? '');
+            if (p.targetTypes) add(`target_type ${this.inList(p.targetTypes)}`);
+          }
+          if (p.version !== undefined) {
+            add('version = ?');
+            this.bind(p.version);
+          }
+        });
+      case 'uri':
+        return this.rows(alias, 'idx_uri', types, p.code, (add) => {
+          if (p.match === 'below') {
+            add('value >= ? AND value < ?');
+            this.bind(p.values[0], `${p.values[0]}\u{10FFFF}`);
+          } else add(`value ${this.inList(p.values)}`);
+        });
+      case 'date':
+        return this.rows(alias, 'idx_date', types, p.code, (add) => add(this.range(p.condition, { low: 'low', high: 'high', value: 'low' })));
+      case 'number':
+        return this.rows(alias, 'idx_number', types, p.code, (add) => add(this.range(p.condition, { low: 'low', high: 'high', value: 'value' })));
+      case 'quantity':
+        return this.rows(alias, 'idx_quantity', types, p.code, (add) => {
+          add(this.range(p.condition, { low: 'low', high: 'high', value: 'value' }));
+          if (p.system !== undefined) {
+            add('system = ?');
+            this.bind(p.system);
+          }
+          if (p.unit !== undefined) {
+            add('unit = ?');
+            this.bind(p.unit);
+          }
+        });
+      case 'composite':
+        return this.rows(alias, 'idx_composite', types, p.code, (add) => {
+          if (p.first.value !== undefined) {
+            add('value1 = ?');
+            this.bind(p.first.value);
+          }
+          if (p.first.system === null) add('system1 IS NULL');
+          else if (p.first.system !== undefined) {
+            add('system1 = ?');
+            this.bind(p.first.system);
+          }
+          this.compositeSecond(p.second, add);
+        });
+      case 'missing':
+        return this.rows(alias, TABLE_OF[p.type], types, p.code, () => undefined, p.missing);
+      case 'not':
+        return `NOT (${this.predicate(p.predicate, types, alias)})`;
+      case 'chain': {
+        const t = this.alias('t');
+        const inner = this.where(p.targetTypes, p.where, t);
+        // the referring rows whose Type/id is one of the matching targets
+        return this.rows(alias, 'idx_reference', types, p.code, (add) =>
+          add(`reference IN (SELECT ${t}.resource_type || '/' || ${t}.id FROM resource ${t} WHERE ${inner})`)
+        );
       }
-      if (p.match === 'contains') {
-        params.push(`%${escapeLike(p.value)}%`);
-        return `r.rid IN (SELECT rid FROM idx_string WHERE resource_type = r.resource_type AND code = ? AND value LIKE ? ESCAPE '\\')`;
+      case 'has': {
+        const s = this.alias('s');
+        const conds = [`x.resource_type = ?`, 'x.code = ?'];
+        this.bind(p.sourceType, p.code);
+        if (types.length === 1) {
+          conds.push('x.target_type = ?');
+          this.bind(types[0]);
+        }
+        conds.push(`x.rid IN (SELECT ${s}.rid FROM resource ${s} WHERE ${this.where([p.sourceType], p.where, s)})`);
+        if (types.length === 1) return `${alias}.id IN (SELECT x.target_id FROM idx_reference x WHERE ${conds.join(' AND ')})`;
+        return `(${alias}.resource_type || '/' || ${alias}.id) IN (SELECT x.reference FROM idx_reference x WHERE ${conds.join(' AND ')})`;
       }
-      // starts-with as a range on the folded value, so the B-tree index serves it
-      params.push(p.value, `${p.value}\u{10FFFF}`);
-      return `r.rid IN (SELECT rid FROM idx_string WHERE resource_type = r.resource_type AND code = ? AND value >= ? AND value < ?)`;
+      case 'compartment':
+        this.bind(p.compartment);
+        return `${alias}.rid IN (SELECT rid FROM resource_compartment WHERE compartment = ?)`;
+      case 'and':
+        if (p.all.length === 0) return '1';
+        return `(${p.all.map((q) => this.predicate(q, types, alias)).join(' AND ')})`;
+      case 'or':
+        if (p.any.length === 0) return '0';
+        return `(${p.any.map((q) => this.predicate(q, types, alias)).join(' OR ')})`;
     }
-    case 'token': {
-      const conds = ['resource_type = r.resource_type', 'code = ?'];
-      params.push(p.code);
-      if (p.value !== undefined) {
-        conds.push('value = ?');
-        params.push(p.value);
-      }
-      if (p.system === null) conds.push('system IS NULL');
-      else if (p.system !== undefined) {
-        conds.push('system = ?');
-        params.push(p.system);
-      }
-      return `r.rid IN (SELECT rid FROM idx_token WHERE ${conds.join(' AND ')})`;
+  }
+
+  private compositeSecond(second: CompositeSecond, add: (sql: string) => void): void {
+    switch (second.type) {
+      case 'token':
+        if (second.value !== undefined) {
+          add('value2 = ?');
+          this.bind(second.value);
+        }
+        if (second.system === null) add('system2 IS NULL');
+        else if (second.system !== undefined) {
+          add('system2 = ?');
+          this.bind(second.system);
+        }
+        return;
+      case 'string':
+        add('value2 >= ? AND value2 < ?');
+        this.bind(second.value, `${second.value}\u{10FFFF}`);
+        return;
+      case 'range':
+        add(this.range(second.condition, { low: 'low2', high: 'high2', value: 'num2' }));
+        if (second.system !== undefined) {
+          add('system2 = ?');
+          this.bind(second.system);
+        }
+        if (second.unit !== undefined) {
+          add('value2 = ?');
+          this.bind(second.unit);
+        }
+        return;
     }
-    case 'reference':
-      if (p.reference === undefined) {
-        params.push(p.code, p.targetId ?? '');
-        return `r.rid IN (SELECT rid FROM idx_reference WHERE resource_type = r.resource_type AND code = ? AND target_id = ?)`;
-      }
-      params.push(p.code, p.reference);
-      return `r.rid IN (SELECT rid FROM idx_reference WHERE resource_type = r.resource_type AND code = ? AND reference = ?)`;
-    case 'uri':
-      params.push(p.code, p.value);
-      return `r.rid IN (SELECT rid FROM idx_uri WHERE resource_type = r.resource_type AND code = ? AND value = ?)`;
-    case 'compartment':
-      params.push(p.compartment);
-      return `r.rid IN (SELECT rid FROM resource_compartment WHERE compartment = ?)`;
-    case 'and':
-      if (p.all.length === 0) return '1';
-      return `(${p.all.map((q) => compilePredicate(q, params)).join(' AND ')})`;
-    case 'or':
-      if (p.any.length === 0) return '0';
-      return `(${p.any.map((q) => compilePredicate(q, params)).join(' OR ')})`;
+  }
+
+  /** A disjunction of conjunctions of column comparisons. */
+  private range(condition: RangeCondition, columns: Record<'low' | 'high' | 'value', string>): string {
+    if (condition.any.length === 0) return '0';
+    const terms = condition.any.map((all) => {
+      if (all.length === 0) return '1';
+      return all
+        .map(([field, op, value]) => {
+          this.bind(value);
+          return `${columns[field]} ${op} ?`;
+        })
+        .join(' AND ');
+    });
+    return terms.length === 1 ? `(${terms[0]})` : `(${terms.map((t) => `(${t})`).join(' OR ')})`;
+  }
+
+  private alias(prefix: string): string {
+    this.depth += 1;
+    return `${prefix}${this.depth}`;
   }
 }
 

@@ -10,7 +10,7 @@ import {
   type VersionRecord,
   type WriteOp,
 } from '../port';
-import { compileWhere } from './compile';
+import { explainSearch, runSearch } from './search';
 import { IndexTables } from './index-tables';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 
@@ -108,21 +108,12 @@ class SqliteSession implements StoreSession {
   }
 
   async search(plan: SearchPlan): Promise<SearchPage> {
-    const { sql, params } = compileWhere(plan);
-    const after = plan.after !== undefined ? Number(plan.after) : undefined;
-    const pageSql = after !== undefined && Number.isSafeInteger(after) ? `${sql} AND r.rid > ?` : sql;
-    const pageParams = after !== undefined && Number.isSafeInteger(after) ? [...params, after] : params;
-    const rows = this.db
-      .prepare(
-        `SELECT r.rid, ${VERSION_COLUMNS} FROM resource r JOIN resource_version v ON v.sv = r.sv WHERE ${pageSql} ORDER BY r.rid LIMIT ?`
-      )
-      .all(...pageParams, plan.count + 1) as unknown as (VersionRow & { rid: number })[];
-    const page: SearchPage = { records: rows.slice(0, plan.count).map(toRecord) };
-    if (rows.length > plan.count) page.next = String(rows[plan.count - 1].rid);
-    if (plan.total === 'accurate') {
-      page.total = (this.db.prepare(`SELECT count(*) AS n FROM resource r WHERE ${sql}`).get(...params) as { n: number }).n;
-    }
-    return page;
+    return runSearch(this.db, plan, toRecord, VERSION_COLUMNS);
+  }
+
+  /** EXPLAIN QUERY PLAN of a plan's first page (for tests that check index use). */
+  explain(plan: SearchPlan): string[] {
+    return explainSearch(this.db, plan);
   }
 
   async write(ops: WriteOp[]): Promise<VersionRecord[]> {
@@ -237,6 +228,9 @@ export class SqliteStore implements Store {
   }
   search(plan: SearchPlan) {
     return this.readSession.search(plan);
+  }
+  explain(plan: SearchPlan): string[] {
+    return this.readSession.explain(plan);
   }
 
   transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
