@@ -137,7 +137,7 @@ export function compositeSecond(type: string, valueType: string, v: Json): Omit<
       return dateRangesOf(valueType, v).map(([low2, high2]) => ({ ...blank, low2, high2 }));
     case 'quantity':
     case 'number':
-      return quantityRows('', valueType, v).map((q: Json) => ({ ...blank, system2: q.system, value2: q.unit, num2: q.value, low2: q.low, high2: q.high }));
+      return quantityRows('', valueType, v).filter((q) => q.code === '').map((q: Json) => ({ ...blank, system2: q.system, value2: q.unit, num2: q.value, low2: q.low, high2: q.high }));
     case 'reference':
     case 'uri':
       return referenceRows('', valueType, v).filter((r) => r.type === 'reference').map((r: Json) => ({ ...blank, value2: r.reference }));

@@ -1,4 +1,4 @@
-import { evalFhirPathTyped, getDataType, toTypedValue, type TypedValue } from '@medplum/core';
+import { evalFhirPathTyped, getDataType, parseFhirPath, toTypedValue, type FhirPathAtom, type TypedValue } from '@medplum/core';
 import type { DefinitionRegistry, SearchParamEntry } from '../definitions/registry';
 import type { Resource } from '../fhir/types';
 import type { IndexRow } from './index-rows';
@@ -24,10 +24,11 @@ export function extractIndexRows(registry: DefinitionRegistry, resource: Resourc
   const rows: IndexRow[] = [];
   const input = [toTypedValue(resource)];
   for (const param of registry.searchParameters(resource.resourceType)) {
-    if (!param.expression) continue;
+    const expression = expressionFor(resource.resourceType, param);
+    if (!expression) continue;
     let values: TypedValue[];
     try {
-      values = evalFhirPathTyped(param.expression, input);
+      values = evalFhirPathTyped(expression, input);
     } catch {
       continue; // an expression that cannot apply to this instance indexes nothing
     }
@@ -38,6 +39,29 @@ export function extractIndexRows(registry: DefinitionRegistry, resource: Resourc
     }
   }
   return dedupe(rows);
+}
+
+const rewritten = new Map<string, FhirPathAtom | null>();
+
+/**
+ * The parameter's expression for this type. Parameters defined on Resource and DomainResource
+ * (`Resource.meta.lastUpdated`) name the abstract type, which does not match a concrete resource in
+ * FHIRPath evaluation; they are re-parsed with the concrete type.
+ */
+export function expressionFor(resourceType: string, param: SearchParamEntry): FhirPathAtom | undefined {
+  const text = param.expressionText ?? '';
+  if (!/^(Resource|DomainResource)\./.test(text)) return param.expression;
+  const key = `${resourceType}.${param.code}`;
+  let hit = rewritten.get(key);
+  if (hit === undefined) {
+    try {
+      hit = parseFhirPath(text.replace(/^(Resource|DomainResource)\./, `${resourceType}.`));
+    } catch {
+      hit = null;
+    }
+    rewritten.set(key, hit);
+  }
+  return hit ?? undefined;
 }
 
 function valueRows(rows: IndexRow[], param: SearchParamEntry, tv: TypedValue, resourceType: string): void {
