@@ -129,7 +129,12 @@ class ParamParser {
     if (!param) return undefined;
     if (modifier === 'missing') {
       if (value !== 'true' && value !== 'false') throw badSearch('MISSING', `:missing takes true or false, got "${show(value)}"`);
-      return { kind: 'missing', code, type: param.type as Extract<Predicate, { kind: 'missing' }>['type'], missing: value === 'true' };
+      const missing = value === 'true';
+      const own: Predicate = { kind: 'missing', code, type: param.type as Extract<Predicate, { kind: 'missing' }>['type'], missing };
+      if (param.type !== 'reference') return own;
+      // a reference given only by identifier is present too
+      const byIdentifier: Predicate = { kind: 'missing', code: `${code}:identifier`, type: 'token', missing };
+      return missing ? { kind: 'and', all: [own, byIdentifier] } : { kind: 'or', any: [own, byIdentifier] };
     }
     const any = values.map((v) => {
       if (v === '') throw badSearch('EMPTY-VALUE', `An empty value in the list of ${show(rawName)}`);

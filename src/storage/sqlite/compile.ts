@@ -130,10 +130,9 @@ export class PredicateCompiler {
         return `NOT (${this.predicate(p.predicate, types, alias)})`;
       case 'chain': {
         const t = this.alias('t');
-        const inner = this.where(p.targetTypes, p.where, t);
-        // the referring rows whose Type/id is one of the matching targets
+        // the referring rows whose Type/id is one of the matching targets (bound in text order)
         return this.rows(alias, 'idx_reference', types, p.code, (add) =>
-          add(`reference IN (SELECT ${t}.resource_type || '/' || ${t}.id FROM resource ${t} WHERE ${inner})`)
+          add(`reference IN (SELECT ${t}.resource_type || '/' || ${t}.id FROM resource ${t} WHERE ${this.where(p.targetTypes, p.where, t)})`)
         );
       }
       case 'has': {
