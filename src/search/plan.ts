@@ -33,8 +33,12 @@ export interface SortKey {
 /** `field op value` on a range row's numeric fields (date: low/high; number, quantity: value/low/high). */
 export type RangeTest = [field: 'low' | 'high' | 'value', op: '<' | '<=' | '>' | '>=', value: number];
 
-/** A disjunction of conjunctions of range tests: any[i] holds when all its tests hold. */
+/**
+ * Range tests: every test of `all` holds, and (when `any` is given) all tests of some any[i]. The
+ * `all` part carries the bounds an index can seek on; `any` the disjunction that remains.
+ */
 export interface RangeCondition {
+  all?: RangeTest[];
   any: RangeTest[][];
 }
 

@@ -20,10 +20,11 @@ export function splitPrefix(raw: string): [Prefix, string] {
  * beyond its end, ge either of those, sa that it starts after, eb that it ends before.
  */
 export function dateCondition(prefix: Prefix, pl: number, ph: number, now: number): RangeCondition {
-  const eq: RangeCondition['any'][number] = [['low', '>=', pl], ['high', '<=', ph]];
+  // a stored range is never empty (low < high), so "within" also bounds low to [pl, ph): an index range
+  const within: RangeTest[] = [['low', '>=', pl], ['low', '<', ph], ['high', '<=', ph]];
   switch (prefix) {
     case 'eq':
-      return { any: [eq] };
+      return { any: [within] };
     case 'ne':
       return { any: [[['low', '<', pl]], [['high', '>', ph]]] };
     case 'gt':
@@ -31,9 +32,9 @@ export function dateCondition(prefix: Prefix, pl: number, ph: number, now: numbe
     case 'lt':
       return { any: [[['low', '<', pl]]] };
     case 'ge':
-      return { any: [[['high', '>', ph]], eq] };
+      return { all: [['high', '>', pl]], any: [[['high', '>', ph]], within] };
     case 'le':
-      return { any: [[['low', '<', pl]], eq] };
+      return { all: [['low', '<', ph]], any: [[['low', '<', pl]], within] };
     case 'sa':
       return { any: [[['low', '>=', ph]]] };
     case 'eb':
@@ -91,5 +92,6 @@ export function parseNumber(raw: string): { prefix: Prefix; value: number; low: 
 
 /** Scales a number condition (for UCUM conversion to base units). */
 export function scaleCondition(c: RangeCondition, factor: number): RangeCondition {
-  return { any: c.any.map((all) => all.map(([f, op, v]): RangeTest => [f, op, v * factor])) };
+  const scale = (tests: RangeTest[]) => tests.map(([f, op, v]): RangeTest => [f, op, v * factor]);
+  return { ...(c.all ? { all: scale(c.all) } : {}), any: c.any.map(scale) };
 }

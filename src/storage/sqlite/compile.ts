@@ -137,14 +137,19 @@ export class PredicateCompiler {
       }
       case 'has': {
         const s = this.alias('s');
-        const conds = [`x.resource_type = ?`, 'x.code = ?'];
+        const single = types.length === 1;
+        // parameters are bound in the order they appear in the SQL text
+        if (single) this.bind(types[0]);
+        // unary + keeps SQLite from seeking on (resource_type, code): the referring rids drive instead
+        const conds = ['+x.resource_type = ?', '+x.code = ?'];
         this.bind(p.sourceType, p.code);
-        if (types.length === 1) {
-          conds.push('x.target_type = ?');
+        if (single) {
+          conds.push('+x.target_type = ?');
           this.bind(types[0]);
         }
         conds.push(`x.rid IN (SELECT ${s}.rid FROM resource ${s} WHERE ${this.where([p.sourceType], p.where, s)})`);
-        if (types.length === 1) return `${alias}.id IN (SELECT x.target_id FROM idx_reference x WHERE ${conds.join(' AND ')})`;
+        // by rid through the (resource_type, id) key, so the referring side drives the query
+        if (single) return `${alias}.rid IN (SELECT h.rid FROM resource h WHERE h.resource_type = ? AND h.id IN (SELECT x.target_id FROM idx_reference x WHERE ${conds.join(' AND ')}))`;
         return `(${alias}.resource_type || '/' || ${alias}.id) IN (SELECT x.reference FROM idx_reference x WHERE ${conds.join(' AND ')})`;
       }
       case 'compartment':
@@ -190,19 +195,18 @@ export class PredicateCompiler {
     }
   }
 
-  /** A disjunction of conjunctions of column comparisons. */
+  /** A conjunction of column comparisons and a disjunction of conjunctions. */
   private range(condition: RangeCondition, columns: Record<'low' | 'high' | 'value', string>): string {
+    const tests = (all: RangeCondition['any'][number]) =>
+      all.map(([field, op, value]) => {
+        this.bind(value);
+        return `${columns[field]} ${op} ?`;
+      });
+    const parts = condition.all?.length ? tests(condition.all) : [];
     if (condition.any.length === 0) return '0';
-    const terms = condition.any.map((all) => {
-      if (all.length === 0) return '1';
-      return all
-        .map(([field, op, value]) => {
-          this.bind(value);
-          return `${columns[field]} ${op} ?`;
-        })
-        .join(' AND ');
-    });
-    return terms.length === 1 ? `(${terms[0]})` : `(${terms.map((t) => `(${t})`).join(' OR ')})`;
+    const terms = condition.any.map((all) => (all.length ? tests(all).join(' AND ') : '1'));
+    parts.push(terms.length === 1 ? `(${terms[0]})` : `(${terms.map((t) => `(${t})`).join(' OR ')})`);
+    return parts.join(' AND ');
   }
 
   private alias(prefix: string): string {

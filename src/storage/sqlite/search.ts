@@ -10,45 +10,54 @@ import { TABLE_OF } from './schema';
  * after it, so paging neither repeats nor skips a match while writes go on (updates keep their rid).
  */
 export function runSearch(db: DatabaseSync, plan: SearchPlan, toRecord: (row: any) => VersionRecord, versionColumns: string): SearchPage {
-  const sort = plan.sort ?? [];
-  const cursor = plan.after !== undefined ? decodeCursor(plan.after, sort.length) : undefined;
+  const cursor = plan.after !== undefined ? decodeCursor(plan.after, plan.sort?.length ?? 0) : undefined;
   const maxRid = cursor?.m ?? (db.prepare('SELECT coalesce(max(rid), 0) AS m FROM resource').get() as { m: number }).m;
-  const compiler = new PredicateCompiler();
-  const where = compiler.where(plan.resourceTypes, plan.where, 'r');
-  const whereParams = compiler.params;
-
+  const q = pageQuery(plan, maxRid, cursor, versionColumns);
   const page: SearchPage = { records: [] };
   let rows: any[] = [];
   if (plan.count > 0) {
-    const keys = sort.map((k, i) => ({ sql: sortExpr(k), code: k.code, alias: `s${i}`, descending: k.descending }));
-    const params: Param[] = [...keys.map((k) => k.code), ...whereParams, maxRid];
-    const keyset = cursor ? keysetClause(keys, cursor, params) : '1';
-    params.push(plan.count + 1);
-    const order = [...keys.flatMap((k) => [`(q.${k.alias} IS NULL)`, `q.${k.alias} ${k.descending ? 'DESC' : 'ASC'}`]), 'q.rid'].join(', ');
-    const sql =
-      `SELECT q.rid AS rid${keys.map((k) => `, q.${k.alias} AS ${k.alias}`).join('')}, ${versionColumns} FROM ` +
-      `(SELECT r.rid AS rid, r.sv AS sv${keys.map((k) => `, ${k.sql} AS ${k.alias}`).join('')} FROM resource r WHERE ${where} AND r.rid <= ?) q ` +
-      `JOIN resource_version v ON v.sv = q.sv WHERE ${keyset} ORDER BY ${order} LIMIT ?`;
-    rows = db.prepare(sql).all(...params) as any[];
+    rows = db.prepare(q.sql).all(...q.params) as any[];
     page.records = rows.slice(0, plan.count).map(toRecord);
     if (rows.length > plan.count) {
       const last = rows[plan.count - 1];
-      page.next = encodeCursor({ m: maxRid, k: keys.map((k) => last[k.alias] ?? null), r: last.rid });
+      page.next = encodeCursor({ m: maxRid, k: q.keys.map((k) => last[k] ?? null), r: last.rid });
     }
   }
   if (plan.total !== 'none') {
+    // a first page that is not full is the whole answer: no count query needed
     if (!cursor && plan.count > 0 && rows.length <= plan.count) page.total = rows.length;
-    else page.total = (db.prepare(`SELECT count(*) AS n FROM resource r WHERE ${where} AND r.rid <= ?`).get(...whereParams, maxRid) as { n: number }).n;
+    else page.total = (db.prepare(q.countSql).get(...q.countParams) as { n: number }).n;
   }
   return page;
 }
 
-/** The SQL of the plan's first page, for EXPLAIN QUERY PLAN in tests. */
-export function explainSearch(db: DatabaseSync, plan: SearchPlan): string[] {
+/** EXPLAIN QUERY PLAN of the plan's page query (for tests that check index use). */
+export function explainSearch(db: DatabaseSync, plan: SearchPlan, versionColumns: string): string[] {
+  const q = pageQuery(plan, 0, undefined, versionColumns);
+  return (db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params) as { detail: string }[]).map((r) => r.detail);
+}
+
+/** The page query: live matches up to the pinned rid, sort values computed once, keyset, LIMIT count + 1. */
+function pageQuery(plan: SearchPlan, maxRid: number, cursor: Cursor | undefined, versionColumns: string) {
   const compiler = new PredicateCompiler();
   const where = compiler.where(plan.resourceTypes, plan.where, 'r');
-  const rows = db.prepare(`EXPLAIN QUERY PLAN SELECT r.rid FROM resource r WHERE ${where} ORDER BY r.rid LIMIT 21`).all(...compiler.params) as { detail: string }[];
-  return rows.map((r) => r.detail);
+  const whereParams = compiler.params;
+  const keys = (plan.sort ?? []).map((k, i) => ({ sql: sortExpr(k), code: k.code, alias: `s${i}`, descending: k.descending }));
+  const params: Param[] = [...keys.map((k) => k.code), ...whereParams, maxRid];
+  const keyset = cursor ? keysetClause(keys, cursor, params) : '1';
+  params.push(plan.count + 1);
+  const order = [...keys.flatMap((k) => [`(q.${k.alias} IS NULL)`, `q.${k.alias} ${k.descending ? 'DESC' : 'ASC'}`]), 'q.rid'].join(', ');
+  const sql =
+    `SELECT q.rid AS rid${keys.map((k) => `, q.${k.alias} AS ${k.alias}`).join('')}, ${versionColumns} FROM ` +
+    `(SELECT r.rid AS rid, r.sv AS sv${keys.map((k) => `, ${k.sql} AS ${k.alias}`).join('')} FROM resource r WHERE ${where} AND r.rid <= ?) q ` +
+    `JOIN resource_version v ON v.sv = q.sv WHERE ${keyset} ORDER BY ${order} LIMIT ?`;
+  return {
+    sql,
+    params,
+    keys: keys.map((k) => k.alias),
+    countSql: `SELECT count(*) AS n FROM resource r WHERE ${where} AND r.rid <= ?`,
+    countParams: [...whereParams, maxRid],
+  };
 }
 
 /** A resource's sort value for one key: the smallest value ascending, the largest descending. */

@@ -113,7 +113,7 @@ class SqliteSession implements StoreSession {
 
   /** EXPLAIN QUERY PLAN of a plan's first page (for tests that check index use). */
   explain(plan: SearchPlan): string[] {
-    return explainSearch(this.db, plan);
+    return explainSearch(this.db, plan, VERSION_COLUMNS);
   }
 
   async write(ops: WriteOp[]): Promise<VersionRecord[]> {
