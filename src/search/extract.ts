@@ -1,9 +1,9 @@
-import { evalFhirPathTyped, getDataType, parseFhirPath, toTypedValue, type FhirPathAtom, type TypedValue } from '@medplum/core';
+import { evalFhirPathTyped, parseFhirPath, toTypedValue, type FhirPathAtom, type TypedValue } from '@medplum/core';
 import type { DefinitionRegistry, SearchParamEntry } from '../definitions/registry';
 import type { Resource } from '../fhir/types';
 import type { IndexRow } from './index-rows';
 import { clip, foldString } from './normalize';
-import { singleSystem } from './terminology';
+import { implicitSystem } from './elements';
 import {
   compositeSecond,
   dateRangesOf,
@@ -139,31 +139,6 @@ function compositeRows(rows: IndexRow[], registry: DefinitionRegistry, resourceT
   for (const first of a) {
     for (const second of b) rows.push({ type: 'composite', code: param.code, system1: first.system, value1: first.value, ...second });
   }
-}
-
-const implicitSystems = new Map<string, string | null>();
-
-/**
- * The CodeSystem of a `code` element bound (required) to a ValueSet drawing from one CodeSystem, so
- * `gender=http://hl7.org/fhir/administrative-gender|male` matches. Only for simple `Type.element` paths.
- */
-function implicitSystem(resourceType: string, param: SearchParamEntry): string | undefined {
-  const key = `${resourceType}.${param.code}`;
-  let hit = implicitSystems.get(key);
-  if (hit === undefined) {
-    hit = null;
-    const m = /^([A-Za-z]+)\.([a-z][A-Za-z]*)$/.exec(param.expressionText ?? '');
-    if (m && m[1] === resourceType) {
-      try {
-        const element = getDataType(resourceType).elements[m[2]];
-        if (element?.binding?.strength === 'required' && element.binding.valueSet) hit = singleSystem(element.binding.valueSet) ?? null;
-      } catch {
-        hit = null;
-      }
-    }
-    implicitSystems.set(key, hit);
-  }
-  return hit ?? undefined;
 }
 
 function dedupe(rows: IndexRow[]): IndexRow[] {

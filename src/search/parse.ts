@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { DefinitionRegistry, SearchParamEntry } from '../definitions/registry';
 import { ID_RE } from '../fhir/util';
 import { badSearch, show, unsupported } from './errors';
+import { isLowCardinality } from './elements';
 import { compositeSecondType } from './extract';
 import type { Predicate } from './plan';
 import { applyResultParam, IGNORED_PARAMS, RESULT_PARAMS, type ResultParams } from './result-params';
@@ -93,6 +94,8 @@ export function parseSearch(
 
 class ParamParser {
   private readonly vc: ValueContext;
+  /** The types the parameter being parsed applies to. */
+  private types: string[] = [];
 
   constructor(
     private readonly registry: DefinitionRegistry,
@@ -103,11 +106,13 @@ class ParamParser {
       now: options.now,
       expand: (url) => options.valueSets?.get(url) ?? expandSpecValueSet(url),
       compositeSecondType: (param) => compositeSecondType(registry, firstBase(param), param),
+      isBroad: (param) => param.type === 'token' && this.types.every((t) => isLowCardinality(t, param)),
     };
   }
 
   /** A parameter as one predicate; undefined when it is unknown or unsupported here. */
   parameter(types: string[], rawName: string, value: string, depth: number): Predicate | undefined {
+    this.types = types;
     if (depth > LIMITS.chainDepth) throw badSearch('CHAIN-DEPTH', `Chains and _has may nest at most ${LIMITS.chainDepth} deep`);
     if (rawName.startsWith('_has:')) return this.has(types, rawName, value, depth);
     const dot = rawName.indexOf('.');

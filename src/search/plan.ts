@@ -49,9 +49,10 @@ export type Predicate =
   | { kind: 'string'; code: string; match: 'start' | 'exact' | 'contains'; value: string }
   /**
    * system undefined: any system; null: no system. value undefined: any code in the system.
-   * text: a folded prefix of the display/text (for `:text`).
+   * text: a folded prefix of the display/text (for `:text`). broad: the values come from a small
+   * closed set (status, boolean), so a value matches many resources (a hint for adapters).
    */
-  | { kind: 'token'; code: string; system?: string | null; value?: string; text?: string }
+  | { kind: 'token'; code: string; system?: string | null; value?: string; text?: string; broad?: boolean }
   /**
    * `reference` 'Type/id' or an absolute URL/canonical; or `targetId` with the allowed `targetTypes`
    * for a bare id; `version` for canonical|version.

@@ -13,6 +13,8 @@ export interface ValueContext {
   now: number;
   /** A ValueSet's codes for `:in`/`:not-in`, or null when it cannot be expanded locally. */
   expand(url: string): SystemCode[] | null;
+  /** Whether a token parameter's values come from a small closed set. */
+  isBroad(param: SearchParamEntry): boolean;
   /** The type of a composite's second component. */
   compositeSecondType(param: SearchParamEntry): string | undefined;
 }
@@ -45,6 +47,12 @@ const TYPE_RE = /^[A-Z][A-Za-z]{1,63}$/;
 
 /** One comma-separated value of a parameter (with its modifier) as a predicate. */
 export function valuePredicate(param: SearchParamEntry, modifier: string | undefined, raw: string, vc: ValueContext): Predicate {
+  const p = valuePredicateOf(param, modifier, raw, vc);
+  if (p.kind === 'token' && p.code === param.code && vc.isBroad(param)) p.broad = true;
+  return p;
+}
+
+function valuePredicateOf(param: SearchParamEntry, modifier: string | undefined, raw: string, vc: ValueContext): Predicate {
   const code = param.code;
   switch (param.type) {
     case 'string':

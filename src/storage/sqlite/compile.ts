@@ -5,18 +5,24 @@ export type Param = string | number | null;
 
 /**
  * Compiles the predicates of a backend-neutral search plan to SQL over the current pointers of
- * `alias` (a `resource` row). Every value is a bound parameter. Each predicate becomes an
- * uncorrelated `rid IN (SELECT rid FROM idx_… WHERE resource_type … AND code = ? …)`, so the
- * composite (resource_type, code, value, rid) indexes serve it.
+ * `alias` (a `resource` row). Every value is a bound parameter. The most selective-looking term
+ * drives: an uncorrelated `rid IN (SELECT rid FROM idx_… WHERE resource_type … AND code = ? …)` that
+ * the (resource_type, code, value, rid) indexes serve. The other terms are checked per candidate
+ * with `EXISTS (… WHERE rid = r.rid AND code = ? …)` on the (rid, code, …) indexes, so a broad term
+ * never materialises its whole match list. With only broad terms nothing drives and the page is
+ * read in rid order until it is full.
  */
 export class PredicateCompiler {
   readonly params: Param[] = [];
   private depth = 0;
 
   /** The WHERE clause of live resources of `types` matching all of `where`. */
-  where(types: string[], where: Predicate[], alias: string): string {
+  where(types: string[], where: Predicate[], alias: string, noDriver = false): string {
     const clauses = [`${alias}.resource_type ${this.inList(types)}`, `${alias}.deleted = 0`];
-    for (const p of where) clauses.push(this.predicate(p, types, alias));
+    const ranks = where.map(rank);
+    const best = Math.min(...ranks);
+    const driver = best <= BROAD && !noDriver ? ranks.indexOf(best) : -1;
+    where.forEach((p, i) => clauses.push(this.predicate(p, types, alias, i !== driver)));
     return clauses.join(' AND ');
   }
 
@@ -30,15 +36,37 @@ export class PredicateCompiler {
     this.params.push(...values);
   }
 
-  /** `alias.rid IN (SELECT rid FROM table WHERE resource_type … AND code = ? AND cond)`. */
+  /**
+   * `alias.rid IN (SELECT rid FROM table WHERE resource_type … AND code = ? AND cond)`, or when
+   * correlated `EXISTS (SELECT 1 FROM table WHERE rid = alias.rid AND code = ? AND cond)`.
+   */
   private rows(alias: string, table: string, types: string[], code: string, cond: (add: (sql: string) => void) => void, negate = false): string {
+    if (this.correlated) {
+      const conds = [`rid = ${alias}.rid`, 'code = ?'];
+      this.bind(code);
+      cond((sql) => conds.push(sql));
+      return `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} WHERE ${conds.join(' AND ')})`;
+    }
     const conds = [`resource_type ${this.inList(types)}`, 'code = ?'];
     this.bind(code);
     cond((sql) => conds.push(sql));
     return `${alias}.rid ${negate ? 'NOT IN' : 'IN'} (SELECT rid FROM ${table} WHERE ${conds.join(' AND ')})`;
   }
 
-  predicate(p: Predicate, types: string[], alias: string): string {
+  /** Whether the predicate being compiled is checked per candidate row rather than driving. */
+  private correlated = false;
+
+  predicate(p: Predicate, types: string[], alias: string, correlated = false): string {
+    const saved = this.correlated;
+    this.correlated = correlated;
+    try {
+      return this.compile(p, types, alias);
+    } finally {
+      this.correlated = saved;
+    }
+  }
+
+  private compile(p: Predicate, types: string[], alias: string): string {
     switch (p.kind) {
       case 'id':
         return `${alias}.id ${this.inList(p.ids)}`;
@@ -127,7 +155,7 @@ export class PredicateCompiler {
       case 'missing':
         return this.rows(alias, TABLE_OF[p.type], types, p.code, () => undefined, p.missing);
       case 'not':
-        return `NOT (${this.predicate(p.predicate, types, alias)})`;
+        return `NOT (${this.compile(p.predicate, types, alias)})`;
       case 'chain': {
         const t = this.alias('t');
         // the referring rows whose Type/id is one of the matching targets (bound in text order)
@@ -137,6 +165,12 @@ export class PredicateCompiler {
       }
       case 'has': {
         const s = this.alias('s');
+        if (this.correlated) {
+          // per candidate: a live source row referring to it, its terms checked on that row
+          this.bind(p.sourceType, p.code);
+          const inner = this.where([p.sourceType], p.where, s, true);
+          return `EXISTS (SELECT 1 FROM idx_reference x JOIN resource ${s} ON ${s}.rid = x.rid WHERE x.reference = (${alias}.resource_type || '/' || ${alias}.id) AND x.resource_type = ? AND x.code = ? AND ${inner})`;
+        }
         const single = types.length === 1;
         // parameters are bound in the order they appear in the SQL text
         if (single) this.bind(types[0]);
@@ -154,13 +188,14 @@ export class PredicateCompiler {
       }
       case 'compartment':
         this.bind(p.compartment);
+        if (this.correlated) return `EXISTS (SELECT 1 FROM resource_compartment WHERE compartment = ? AND rid = ${alias}.rid)`;
         return `${alias}.rid IN (SELECT rid FROM resource_compartment WHERE compartment = ?)`;
       case 'and':
         if (p.all.length === 0) return '1';
-        return `(${p.all.map((q) => this.predicate(q, types, alias)).join(' AND ')})`;
+        return `(${p.all.map((q) => this.compile(q, types, alias)).join(' AND ')})`;
       case 'or':
         if (p.any.length === 0) return '0';
-        return `(${p.any.map((q) => this.predicate(q, types, alias)).join(' OR ')})`;
+        return `(${p.any.map((q) => this.compile(q, types, alias)).join(' OR ')})`;
     }
   }
 
@@ -212,6 +247,42 @@ export class PredicateCompiler {
   private alias(prefix: string): string {
     this.depth += 1;
     return `${prefix}${this.depth}`;
+  }
+}
+
+/** Ranks above this are too broad to drive a query: the page is then read in rid order. */
+const BROAD = 5;
+
+/** A guess at how selective a term is (lower drives first); the plan carries no statistics. */
+function rank(p: Predicate): number {
+  switch (p.kind) {
+    case 'id':
+      return 0;
+    case 'reference':
+    case 'uri':
+      return p.kind === 'uri' && p.match !== 'exact' ? 4 : 1;
+    case 'token':
+      if (p.broad) return 6;
+      return p.value !== undefined ? (p.system ? 1 : 2) : p.text !== undefined ? 4 : 6;
+    case 'string':
+      return p.match === 'exact' ? 1 : p.match === 'start' ? 3 : 7;
+    case 'composite':
+      return p.first.value !== undefined ? 2 : 6;
+    case 'chain':
+    case 'compartment':
+      return 2;
+    case 'has':
+      return 3;
+    case 'date':
+    case 'number':
+    case 'quantity':
+      return 5;
+    case 'and':
+      return p.all.length ? Math.min(...p.all.map(rank)) : 9;
+    case 'or':
+      return p.any.length ? Math.max(...p.any.map(rank)) : 0;
+    default:
+      return 9;
   }
 }
 
