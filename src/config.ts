@@ -19,6 +19,8 @@ export interface Config {
   trustProxy: number;
   /** SQLite durability: FULL syncs each commit to disk; NORMAL survives a process crash only. */
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** Record an AuditEvent for every access to the FHIR API. */
+  audit: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -71,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: (env.FHIR_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     trustProxy: intVar(env, 'TRUST_PROXY', 0, 0, 10),
     sqliteSynchronous: sqliteSync(env.SQLITE_SYNCHRONOUS),
+    audit: boolVar(env, 'FHIR_AUDIT', true),
   };
 }
 
@@ -78,4 +81,12 @@ function sqliteSync(raw: string | undefined): 'FULL' | 'NORMAL' {
   const v = (raw || 'FULL').toUpperCase();
   if (v !== 'FULL' && v !== 'NORMAL') throw new ConfigError(`SQLITE_SYNCHRONOUS must be FULL or NORMAL, got "${raw}"`);
   return v;
+}
+
+function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|on|1|yes)$/i.test(raw)) return true;
+  if (/^(false|off|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${raw}"`);
 }

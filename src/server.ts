@@ -3,6 +3,8 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config';
+import { apiAuditEvent } from './audit/api-event';
+import { AuditWriter } from './audit/writer';
 import { getRegistry } from './definitions/registry';
 import { OPEN_ACCESS } from './fhir/access';
 import type { RequestContext } from './fhir/context';
@@ -26,6 +28,8 @@ export interface FhirServer {
   store: Store;
   log: Logger;
   close(): Promise<void>;
+  /** Writes the AuditEvents queued so far (tests and shutdown). */
+  flushAudit(): Promise<void>;
 }
 
 /** Assembles the server from its parts: registry, store, hooks, operations, router, HTTP. */
@@ -52,12 +56,23 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
   });
   const route = createRouter({ operations, capabilities: () => capabilities(statement) });
   const authenticate: Authenticate = options.authenticate ?? (async () => OPEN_ACCESS);
+  const audit = config.audit ? new AuditWriter(baseCtx, log) : undefined;
+  if (audit) {
+    hooks.afterResponse.push((ctx, req, res, error) => {
+      if (req.path[0] === 'metadata') return;
+      audit.record(apiAuditEvent(ctx, req, res, error));
+    });
+  }
   const app = createApp({ config, log, store, baseCtx, authenticate, route });
   return {
     app,
     store,
     log,
-    close: () => store.close(),
+    async close() {
+      await audit?.flush();
+      await store.close();
+    },
+    flushAudit: async () => audit?.flush(),
   };
 }
 

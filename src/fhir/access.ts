@@ -21,6 +21,8 @@ export interface AccessGate {
   checkResource(interaction: Interaction, resource: Resource): void;
   /** 'none': nothing may be returned; undefined: no restriction. */
   searchRestriction(resourceType: string, interaction: Interaction): 'none' | SearchRestriction | undefined;
+  /** True when checkResource can never refuse (full access): lets hot paths skip parsing stored JSON. */
+  readonly unrestricted?: boolean;
   /** Who is asking, for audit and logs (client id, user). */
   readonly subject: { clientId?: string; user?: string; patient?: string };
 }
@@ -30,5 +32,6 @@ export const OPEN_ACCESS: AccessGate = {
   requireInteraction: () => undefined,
   checkResource: () => undefined,
   searchRestriction: () => undefined,
+  unrestricted: true,
   subject: {},
 };

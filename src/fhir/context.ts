@@ -19,6 +19,8 @@ export interface FhirRequest {
   body?: unknown;
   /** The body's media type without parameters, e.g. application/fhir+json. */
   contentType?: string;
+  /** The client's network address (for audit). */
+  clientAddress?: string;
 }
 
 export interface FhirResponse {

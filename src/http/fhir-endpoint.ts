@@ -93,6 +93,7 @@ function toFhirRequest(req: Request): FhirRequest {
     headers,
     body,
     contentType,
+    clientAddress: req.ip,
   };
 }
 

@@ -97,9 +97,28 @@ describe('patch (http.html#patch)', () => {
     expect((await t.http.get(`/fhir/Patient/${id}`)).body.meta.versionId).toBe('1');
   });
 
+  it('applies a FHIRPath Patch (Parameters) with update semantics', async () => {
+    const { id } = await createPatient({ active: false });
+    const res = await patch(
+      `/fhir/Patient/${id}`,
+      {
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'operation', part: [{ name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Patient.active' }, { name: 'value', valueBoolean: true }] },
+          { name: 'operation', part: [{ name: 'type', valueCode: 'add' }, { name: 'path', valueString: 'Patient' }, { name: 'name', valueString: 'gender' }, { name: 'value', valueCode: 'other' }] },
+        ],
+      },
+      'application/fhir+json'
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id, active: true, gender: 'other', meta: { versionId: '2' } });
+    const notParams = await patch(`/fhir/Patient/${id}`, { resourceType: 'Patient' }, 'application/fhir+json');
+    expect(notParams.status).toBe(400);
+  });
+
   it('refuses other media types (415), malformed documents and prototype pointers (400)', async () => {
     const { id } = await createPatient();
-    expect((await patch(`/fhir/Patient/${id}`, [{ op: 'add', path: '/active', value: true }], 'application/fhir+json')).status).toBe(415);
+    expect((await patch(`/fhir/Patient/${id}`, [{ op: 'add', path: '/active', value: true }], 'text/plain')).status).toBe(415);
     expect((await patch(`/fhir/Patient/${id}`, { op: 'add' })).status).toBe(400);
     expect((await patch(`/fhir/Patient/${id}`, [{ op: 'add', path: '/__proto__/polluted', value: 1 }])).status).toBe(400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

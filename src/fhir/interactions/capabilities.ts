@@ -62,7 +62,7 @@ export function buildCapabilityStatement(
     implementation: { description: 'FHIR R4 server for insured people\'s health and insurance data', url: ctx.baseUrl },
     fhirVersion: '4.0.1',
     format: ['json', 'application/fhir+json'],
-    patchFormat: ['application/json-patch+json'],
+    patchFormat: ['application/json-patch+json', 'application/fhir+json'],
     rest: [
       {
         mode: 'server',

@@ -33,6 +33,7 @@ export function notFound(type: string, id: string): FhirError {
 
 /** A resource the grants do not cover is answered as not found, so its existence is not revealed. */
 export function checkVisible(ctx: RequestContext, json: string, type: string, id: string): void {
+  if (ctx.access.unrestricted) return;
   try {
     ctx.access.checkResource('r', JSON.parse(json) as Resource);
   } catch (err) {

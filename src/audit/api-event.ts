@@ -1,0 +1,93 @@
+import type { FhirRequest, FhirResponse, RequestContext } from '../fhir/context';
+import { isFhirError } from '../fhir/errors';
+import type { AuditEvent, AuditEventEntity } from '../fhir/types';
+
+const RESTFUL = 'http://hl7.org/fhir/restful-interaction';
+
+/** The RESTful interaction a request was, in the spec's words, with the AuditEvent action code. */
+export function classify(req: FhirRequest): { interaction: string; action: AuditEvent['action'] } {
+  const [a, b, c, d] = req.path;
+  const op = req.path.find((s) => s.startsWith('$'));
+  if (op) return { interaction: 'operation', action: 'E' };
+  const m = req.method === 'HEAD' ? 'GET' : req.method;
+  if (a === undefined) return { interaction: m === 'POST' ? 'transaction' : 'search-system', action: m === 'POST' ? 'E' : 'E' };
+  if (a === '_history') return { interaction: 'history-system', action: 'R' };
+  if (b === undefined || b === '_search') {
+    const by: Record<string, [string, AuditEvent['action']]> = {
+      GET: ['search-type', 'E'],
+      POST: b === '_search' ? ['search-type', 'E'] : ['create', 'C'],
+      PUT: ['update', 'U'],
+      PATCH: ['patch', 'U'],
+      DELETE: ['delete', 'D'],
+    };
+    const [interaction, action] = by[m] ?? ['search-type', 'E'];
+    return { interaction, action };
+  }
+  if (b === '_history') return { interaction: 'history-type', action: 'R' };
+  if (c === '_history') return d === undefined ? { interaction: 'history-instance', action: 'R' } : { interaction: 'vread', action: 'R' };
+  if (c !== undefined) return { interaction: 'search-type', action: 'E' };
+  const by: Record<string, [string, AuditEvent['action']]> = { GET: ['read', 'R'], PUT: ['update', 'U'], PATCH: ['patch', 'U'], DELETE: ['delete', 'D'] };
+  const [interaction, action] = by[m] ?? ['read', 'R'];
+  return { interaction, action };
+}
+
+/**
+ * An AuditEvent for one access to the FHIR API, in the shape of the IHE Basic Audit Log Patterns
+ * (who, which client, which patient, what, outcome, from where). The query string is recorded
+ * base64-encoded as BALP does; it is health data and readable by administrators only.
+ */
+export function apiAuditEvent(
+  ctx: RequestContext,
+  req: FhirRequest,
+  res: FhirResponse | undefined,
+  error: unknown
+): AuditEvent {
+  const sourceAddress = req.clientAddress;
+  const { interaction, action } = classify(req);
+  const status = res?.status ?? (isFhirError(error) ? error.status : 500);
+  const outcome: AuditEvent['outcome'] = status < 400 ? '0' : status < 500 ? '4' : '8';
+  const subject = ctx.access.subject;
+  const entity: AuditEventEntity[] = [];
+  const patient = subject.patient ?? (req.path[0] === 'Patient' && req.path[1] && !req.path[1].startsWith('$') && !req.path[1].startsWith('_') ? req.path[1] : undefined);
+  if (patient) {
+    entity.push({
+      what: { reference: `Patient/${patient}` },
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
+      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
+    });
+  }
+  const [type, id] = req.path;
+  if (type && id && !id.startsWith('_') && !id.startsWith('$') && !(type === 'Patient' && id === patient)) {
+    entity.push({ what: { reference: `${type}/${id}` }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' } });
+  }
+  if (req.query.length && (interaction.startsWith('search') || interaction === 'operation')) {
+    entity.push({
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' },
+      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '24', display: 'Query' },
+      query: Buffer.from(new URLSearchParams(req.query).toString()).toString('base64'),
+    });
+  }
+  return {
+    resourceType: 'AuditEvent',
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
+    subtype: [{ system: RESTFUL, code: interaction }],
+    action,
+    recorded: ctx.now().toISOString(),
+    outcome,
+    ...(outcome !== '0' ? { outcomeDesc: `HTTP ${status}` } : {}),
+    agent: [
+      {
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' }] },
+        who: subject.user ? { reference: subject.user } : { display: subject.clientId ?? 'anonymous' },
+        ...(subject.clientId ? { altId: subject.clientId } : {}),
+        requestor: true,
+        ...(sourceAddress ? { network: { address: sourceAddress, type: '2' as const } } : {}),
+      },
+    ],
+    source: {
+      observer: { display: 'insured-fhir-server' },
+      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
+    },
+    ...(entity.length ? { entity } : {}),
+  };
+}

@@ -1,0 +1,179 @@
+import type { IndexRow } from '../../src/search/index-rows';
+import { VersionConflictError, type Store, type WriteOp } from '../../src/storage/port';
+
+/**
+ * The store conformance suite (DESIGN.md decision 2): every adapter runs exactly these tests.
+ * `open` gives a fresh, empty store; `reopen` (where the adapter persists) the same data again.
+ */
+export function storeContract(name: string, open: () => Promise<Store>, reopen?: (s: Store) => Promise<Store>): void {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const tick = () => new Date((clock += 1000)).toISOString();
+
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    function op(type: string, id: string, versionId: string, body: Record<string, unknown>, extra: Partial<WriteOp> = {}): WriteOp {
+      const lastUpdated = tick();
+      return {
+        resourceType: type,
+        id,
+        versionId,
+        lastUpdated,
+        deleted: false,
+        method: versionId === '1' ? 'POST' : 'PUT',
+        json: JSON.stringify({ resourceType: type, id, meta: { versionId, lastUpdated }, ...body }),
+        index: [],
+        compartments: [],
+        expectedVersionId: versionId === '1' ? null : String(Number(versionId) - 1),
+        ...extra,
+      };
+    }
+    const token = (code: string, system: string | null, value: string): IndexRow => ({ type: 'token', code, system, value, text: null });
+
+    it('writes versions and reads current and past ones', async () => {
+      const [v1] = await store.transaction((s) => s.write([op('Patient', 'a', '1', { active: true })]));
+      expect(v1).toMatchObject({ resourceType: 'Patient', id: 'a', versionId: '1', deleted: false });
+      const [v2] = await store.transaction((s) => s.write([op('Patient', 'a', '2', { active: false })]));
+      expect(v2.storeVersion).toBeGreaterThan(v1.storeVersion);
+      const current = await store.readCurrent('Patient', 'a');
+      expect(current?.versionId).toBe('2');
+      expect(JSON.parse(current?.json as string).active).toBe(false);
+      expect(JSON.parse((await store.readVersion('Patient', 'a', '1'))?.json as string).active).toBe(true);
+      expect(await store.readVersion('Patient', 'a', '3')).toBeUndefined();
+      expect(await store.readCurrent('Patient', 'b')).toBeUndefined();
+      expect(await store.readCurrent('Observation', 'a')).toBeUndefined();
+      expect(await store.currentStoreVersion()).toBe(v2.storeVersion);
+    });
+
+    it('refuses a write whose expected version is not current, and rolls back the whole scope', async () => {
+      await store.transaction((s) => s.write([op('Patient', 'a', '1', {})]));
+      await expect(
+        store.transaction(async (s) => {
+          await s.write([op('Patient', 'b', '1', {})]);
+          await s.write([op('Patient', 'a', '1', {})]); // 'a' exists already
+        })
+      ).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await store.readCurrent('Patient', 'b')).toBeUndefined();
+      await expect(store.transaction((s) => s.write([op('Patient', 'a', '3', {}, { expectedVersionId: '2' })]))).rejects.toBeInstanceOf(
+        VersionConflictError
+      );
+    });
+
+    it('rolls back everything when the scope throws, and sees its own writes inside', async () => {
+      await expect(
+        store.transaction(async (s) => {
+          await s.write([op('Patient', 'x', '1', {})]);
+          expect((await s.readCurrent('Patient', 'x'))?.versionId).toBe('1');
+          throw new Error('boom');
+        })
+      ).rejects.toThrow('boom');
+      expect(await store.readCurrent('Patient', 'x')).toBeUndefined();
+      expect(await store.history({ count: 10 })).toEqual([]);
+    });
+
+    it('appends a tombstone on delete; history keeps every version newest first', async () => {
+      await store.transaction((s) => s.write([op('Patient', 'a', '1', {})]));
+      await store.transaction((s) => s.write([op('Patient', 'a', '2', {})]));
+      await store.transaction((s) =>
+        s.write([{ ...op('Patient', 'a', '3', {}), deleted: true, method: 'DELETE', json: undefined, expectedVersionId: '2' }])
+      );
+      const current = await store.readCurrent('Patient', 'a');
+      expect(current).toMatchObject({ deleted: true, versionId: '3', method: 'DELETE' });
+      expect(current?.json).toBeUndefined();
+      const hist = await store.history({ resourceType: 'Patient', id: 'a', count: 10 });
+      expect(hist.map((h) => [h.versionId, h.method])).toEqual([['3', 'DELETE'], ['2', 'PUT'], ['1', 'POST']]);
+      expect(await store.historyCount({ resourceType: 'Patient', id: 'a' })).toBe(3);
+      // a deleted resource may be created again
+      await store.transaction((s) => s.write([op('Patient', 'a', '4', {}, { expectedVersionId: null })]));
+      expect((await store.readCurrent('Patient', 'a'))?.deleted).toBe(false);
+    });
+
+    it('pages history with a store-version cursor and filters by type, since and at', async () => {
+      for (const id of ['a', 'b', 'c']) await store.transaction((s) => s.write([op('Patient', id, '1', {})]));
+      const mid = tick();
+      await store.transaction((s) => s.write([op('Observation', 'o', '1', {})]));
+      await store.transaction((s) => s.write([op('Patient', 'a', '2', {})]));
+      const all = await store.history({ count: 10 });
+      expect(all.map((h) => `${h.resourceType}/${h.id}/${h.versionId}`)).toEqual([
+        'Patient/a/2',
+        'Observation/o/1',
+        'Patient/c/1',
+        'Patient/b/1',
+        'Patient/a/1',
+      ]);
+      const page1 = await store.history({ count: 2 });
+      const page2 = await store.history({ count: 2, beforeStoreVersion: page1[1].storeVersion });
+      expect([...page1, ...page2].map((h) => h.storeVersion)).toEqual(all.slice(0, 4).map((h) => h.storeVersion));
+      expect((await store.history({ resourceType: 'Patient', count: 10 })).length).toBe(4);
+      expect((await store.history({ since: mid, count: 10 })).map((h) => h.id)).toEqual(['a', 'o']);
+      expect((await store.history({ resourceType: 'Patient', id: 'a', at: mid, count: 10 })).map((h) => h.versionId)).toEqual(['1']);
+      expect(await store.historyCount({ resourceType: 'Patient' })).toBe(4);
+    });
+
+    it('searches by index rows and compartments, never returning deleted resources', async () => {
+      await store.transaction((s) =>
+        s.write([
+          op('Observation', 'o1', '1', {}, { index: [token('code', 'http://loinc.org', '8867-4')], compartments: ['Patient/p1'] }),
+          op('Observation', 'o2', '1', {}, { index: [token('code', 'http://loinc.org', '8480-6')], compartments: ['Patient/p1'] }),
+          op('Observation', 'o3', '1', {}, { index: [token('code', 'http://loinc.org', '8867-4')], compartments: ['Patient/p2'] }),
+        ])
+      );
+      const ids = async (where: Parameters<Store['search']>[0]['where']) =>
+        (await store.search({ resourceTypes: ['Observation'], where, count: 10, total: 'accurate' })).records.map((r) => r.id).sort();
+      expect(await ids([{ kind: 'token', code: 'code', system: 'http://loinc.org', value: '8867-4' }])).toEqual(['o1', 'o3']);
+      expect(await ids([{ kind: 'token', code: 'code', value: '8867-4' }, { kind: 'compartment', compartment: 'Patient/p1' }])).toEqual(['o1']);
+      expect(await ids([{ kind: 'token', code: 'code', system: null, value: '8867-4' }])).toEqual([]);
+      expect(await ids([{ kind: 'id', ids: ['o2', 'nope'] }])).toEqual(['o2']);
+      await store.transaction((s) =>
+        s.write([{ ...op('Observation', 'o1', '2', {}), deleted: true, method: 'DELETE', json: undefined, expectedVersionId: '1' }])
+      );
+      expect(await ids([{ kind: 'token', code: 'code', value: '8867-4' }])).toEqual(['o3']);
+      expect(await ids([{ kind: 'compartment', compartment: 'Patient/p1' }])).toEqual(['o2']);
+    });
+
+    it('replaces index rows when a resource changes', async () => {
+      await store.transaction((s) => s.write([op('Patient', 'p', '1', {}, { index: [token('gender', null, 'male')] })]));
+      await store.transaction((s) => s.write([op('Patient', 'p', '2', {}, { index: [token('gender', null, 'female')] })]));
+      const find = async (g: string) =>
+        (await store.search({ resourceTypes: ['Patient'], where: [{ kind: 'token', code: 'gender', value: g }], count: 5, total: 'none' })).records.length;
+      expect(await find('male')).toBe(0);
+      expect(await find('female')).toBe(1);
+    });
+
+    it('pages search results: every match exactly once', async () => {
+      await store.transaction((s) => s.write(Array.from({ length: 25 }, (_, i) => op('Patient', `p${String(i).padStart(2, '0')}`, '1', {}))));
+      const seen: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await store.search({ resourceTypes: ['Patient'], where: [], count: 10, after, total: 'accurate' });
+        expect(page.total).toBe(25);
+        seen.push(...page.records.map((r) => r.id));
+        after = page.next;
+      } while (after);
+      expect(seen.sort()).toEqual(Array.from({ length: 25 }, (_, i) => `p${String(i).padStart(2, '0')}`));
+    });
+
+    it('treats index values as data: operator-like strings match only themselves', async () => {
+      await store.transaction((s) => s.write([op('Patient', 'p', '1', {}, { index: [token('identifier', 'urn:x', '{"$ne":null}')] })]));
+      const count = async (value: string) =>
+        (await store.search({ resourceTypes: ['Patient'], where: [{ kind: 'token', code: 'identifier', value }], count: 5, total: 'none' })).records.length;
+      expect(await count('{"$ne":null}')).toBe(1);
+      expect(await count("' OR 1=1 --")).toBe(0);
+      expect(await count('%')).toBe(0);
+    });
+
+    if (reopen) {
+      it('keeps committed data across close and reopen', async () => {
+        await store.transaction((s) => s.write([op('Patient', 'kept', '1', { active: true })]));
+        store = await reopen(store);
+        expect((await store.readCurrent('Patient', 'kept'))?.versionId).toBe('1');
+      });
+    }
+  });
+}
