@@ -15,6 +15,7 @@ import { createApp } from './http/app';
 import type { Authenticate } from './http/fhir-endpoint';
 import { createLogger } from './logging';
 import { OperationRegistry } from './operations/registry';
+import { reindexOperation } from './operations/reindex';
 import { validateOperation } from './operations/validate';
 import type { Store } from './storage/port';
 import { SqliteStore } from './storage/sqlite/store';
@@ -42,6 +43,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
 
   const operations = new OperationRegistry();
   operations.register(validateOperation);
+  operations.register(reindexOperation);
   const baseCtx: Omit<RequestContext, 'requestId' | 'access' | 'log'> = {
     baseUrl: config.baseUrl,
     config,
@@ -50,7 +52,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     hooks,
     now: () => new Date(),
   };
-  const statement = buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['history-system'] }, {
+  const statement = buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['history-system', 'search-system'] }, {
     name: pkg.name,
     version: pkg.version,
   });

@@ -11,6 +11,7 @@ import {
   type WriteOp,
 } from '../port';
 import { explainSearch, runSearch } from './search';
+import { clearReindexRequired, IndexMaintenance, migrateIndexTables, reindexRequired, type ReindexItem } from './index-maintenance';
 import { IndexTables } from './index-tables';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 
@@ -200,6 +201,7 @@ export class SqliteStore implements Store {
   /** Write scopes run one at a time: SQLite has a single writer. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private maintenance: IndexMaintenance | undefined;
 
   constructor(options: SqliteStoreOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
@@ -207,6 +209,7 @@ export class SqliteStore implements Store {
     this.writer = new DatabaseSync(file);
     this.writer.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA busy_timeout = 5000;`);
     this.writer.exec(SCHEMA);
+    migrateIndexTables(this.writer);
     this.writer.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     this.reader = new DatabaseSync(file, { readOnly: true });
     this.reader.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;');
@@ -249,6 +252,22 @@ export class SqliteStore implements Store {
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /** Replaces the index rows of current versions (reindex); runs in the write queue. */
+  replaceIndex(items: ReindexItem[]): Promise<number> {
+    return this.transaction(async () => {
+      this.maintenance ??= new IndexMaintenance(this.writer);
+      return this.maintenance.replace(items);
+    });
+  }
+
+  /** Whether an index-table migration left the index empty until a reindex runs; `done` clears the mark. */
+  reindexRequired(done = false): Promise<boolean> {
+    return this.transaction(async () => {
+      if (done) clearReindexRequired(this.writer);
+      return reindexRequired(this.writer);
+    });
   }
 
   async currentStoreVersion(): Promise<number> {
