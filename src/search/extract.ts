@@ -144,7 +144,7 @@ function compositeRows(rows: IndexRow[], registry: DefinitionRegistry, resourceT
 function dedupe(rows: IndexRow[]): IndexRow[] {
   const seen = new Set<string>();
   return rows.filter((r) => {
-    const key = JSON.stringify(r);
+    const key = Object.values(r).join('\u0001');
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

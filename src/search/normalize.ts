@@ -1,7 +1,11 @@
 /** Case- and accent-folding for string search (search.html#string: "case-insensitive and accent-insensitive"). */
 export function foldString(s: string): string {
+  // ASCII needs no decomposition (the common case, and the hot path of index extraction)
+  if (ASCII.test(s)) return s.toLowerCase();
   return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Longest text kept in a string or token index row: enough for any name, bounded for the B-tree. */
 export const MAX_INDEXED_TEXT = 512;

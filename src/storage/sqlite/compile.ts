@@ -18,7 +18,8 @@ export class PredicateCompiler {
 
   /** The WHERE clause of live resources of `types` matching all of `where`. */
   where(types: string[], where: Predicate[], alias: string, noDriver = false): string {
-    const clauses = [`${alias}.resource_type ${this.inList(types)}`, `${alias}.deleted = 0`];
+    // over several types, read in rowid order rather than merging one index range per type
+    const clauses = [`${types.length > 1 ? '+' : ''}${alias}.resource_type ${this.inList(types)}`, `${alias}.deleted = 0`];
     const ranks = where.map(rank);
     const best = Math.min(...ranks);
     const driver = best <= BROAD && !noDriver ? ranks.indexOf(best) : -1;

@@ -44,12 +44,18 @@ function pageQuery(plan: SearchPlan, maxRid: number, cursor: Cursor | undefined,
   const whereParams = compiler.params;
   const keys = (plan.sort ?? []).map((k, i) => ({ sql: sortExpr(k), code: k.code, alias: `s${i}`, descending: k.descending }));
   const params: Param[] = [...keys.map((k) => k.code), ...whereParams, maxRid];
-  const keyset = cursor ? keysetClause(keys, cursor, params) : '1';
+  // without sort keys the keyset is on rid alone and seeks inside the subquery
+  let inner = '';
+  if (cursor && keys.length === 0) {
+    inner = ' AND r.rid > ?';
+    params.push(cursor.r);
+  }
+  const keyset = cursor && keys.length ? keysetClause(keys, cursor, params) : '1';
   params.push(plan.count + 1);
   const order = [...keys.flatMap((k) => [`(q.${k.alias} IS NULL)`, `q.${k.alias} ${k.descending ? 'DESC' : 'ASC'}`]), 'q.rid'].join(', ');
   const sql =
     `SELECT q.rid AS rid${keys.map((k) => `, q.${k.alias} AS ${k.alias}`).join('')}, ${versionColumns} FROM ` +
-    `(SELECT r.rid AS rid, r.sv AS sv${keys.map((k) => `, ${k.sql} AS ${k.alias}`).join('')} FROM resource r WHERE ${where} AND r.rid <= ?) q ` +
+    `(SELECT r.rid AS rid, r.sv AS sv${keys.map((k) => `, ${k.sql} AS ${k.alias}`).join('')} FROM resource r WHERE ${where} AND r.rid <= ?${inner}) q ` +
     `JOIN resource_version v ON v.sv = q.sv WHERE ${keyset} ORDER BY ${order} LIMIT ?`;
   return {
     sql,
