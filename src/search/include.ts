@@ -38,7 +38,7 @@ export async function resolveIncludes(
     for (const spec of include) {
       if (depth > 0 && !spec.iterate) continue;
       for (const { resource } of current) {
-        if (resource.resourceType !== spec.sourceType) continue;
+        if (spec.sourceType !== '*' && resource.resourceType !== spec.sourceType) continue;
         for (const ref of references(ctx, resource, spec)) {
           const [type, id] = ref.split('/');
           if (!seen.has(ref)) (wanted.get(type) ?? wanted.set(type, new Set()).get(type))?.add(id);
@@ -50,7 +50,7 @@ export async function resolveIncludes(
       next.push(...(await load(ctx, reader, type, [{ kind: 'id', ids: [...ids] }], ids.size)));
     }
     for (const spec of revinclude) {
-      if (depth > 0 && !spec.iterate) continue;
+      if ((depth > 0 && !spec.iterate) || spec.sourceType === '*') continue;
       const targets = current.map(({ record }) => `${record.resourceType}/${record.id}`);
       for (const code of revCodes(ctx, spec)) {
         for (let i = 0; i < targets.length; i += INCLUDE_LIMITS.idsPerQuery) {

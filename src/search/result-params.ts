@@ -3,7 +3,10 @@ import type { DefinitionRegistry } from '../definitions/registry';
 import { badSearch, show } from './errors';
 import type { SortKey } from './plan';
 
-/** An `_include` or `_revinclude`: SourceType:code[:TargetType], `*` for every reference parameter. */
+/**
+ * An `_include` or `_revinclude`: SourceType:code[:TargetType]; code `*` for every reference
+ * parameter of the source type, and a bare `*` (source type `*`) for every reference of any resource.
+ */
 export interface IncludeSpec {
   sourceType: string;
   code: string;
@@ -107,6 +110,11 @@ function parseSort(registry: DefinitionRegistry, types: string[], value: string)
 }
 
 function parseInclude(registry: DefinitionRegistry, name: string, value: string, iterate: boolean): IncludeSpec {
+  // `*`: every reference parameter of whatever resource is at hand
+  if (value === '*') {
+    if (name === '_revinclude') throw badSearch('INCLUDE', '_revinclude needs SourceType:parameter');
+    return { sourceType: '*', code: '*', iterate };
+  }
   const parts = value.split(':');
   if (parts.length < 2 || parts.length > 3 || !registry.isResourceType(parts[0])) {
     throw badSearch('INCLUDE', `${name} must be SourceType:parameter[:TargetType], got "${show(value)}"`);

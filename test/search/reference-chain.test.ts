@@ -101,6 +101,8 @@ describe('reference, chained and reverse-chained search, _include and _revinclud
   it('_include=Type:* and :iterate follow references transitively', async () => {
     const star = await search(t, '/fhir/Observation?_id=o1&_include=Observation:*');
     expect(star.entry.filter((e: any) => e.search.mode === 'include').map((e: any) => e.resource.id).sort()).toEqual(['dr1', 'p1']);
+    const any = await search(t, '/fhir/Observation?_id=o1&_include=*');
+    expect(any.entry.filter((e: any) => e.search.mode === 'include').map((e: any) => e.resource.id).sort()).toEqual(['dr1', 'p1']);
     const iter = await search(t, '/fhir/Observation?_id=o1&_include=Observation:subject&_include:iterate=Patient:organization&_include:iterate=Organization:partof');
     expect(iter.entry.filter((e: any) => e.search.mode === 'include').map((e: any) => e.resource.id).sort()).toEqual(['org1', 'org2', 'p1']);
     const noIter = await search(t, '/fhir/Observation?_id=o1&_include=Observation:subject&_include=Patient:organization');

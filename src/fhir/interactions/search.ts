@@ -60,7 +60,10 @@ async function runSearch(
   const valueSets = await storedValueSets(ctx, ctx.store, query);
   const parsed = parseSearch(ctx.registry, types, query, ctx.config, searchOptions(ctx, preferHandling(req.headers), { valueSets, system }));
   parsed.applied.unshift(...echo);
-  if (parsed.summary === 'count') parsed.count = 0;
+  if (parsed.summary === 'count') {
+    parsed.count = 0;
+    parsed.total = 'accurate';
+  }
   const page = await executeSearch(ctx, ctx.store, { ...parsed, where: [...parsed.where, ...extra] });
   const entries: RawEntry[] = page.records.map((r) => ({
     fullUrl: `${ctx.baseUrl}/${r.resourceType}/${r.id}`,
