@@ -89,6 +89,8 @@ export interface SearchPage {
   total?: number;
   /** Present when more matches follow; pass back as `after`. */
   next?: string;
+  /** Present when matches come before this page; pass back as `after` to read them. */
+  previous?: string;
 }
 
 /** Thrown by an adapter for an `after` position it did not produce (the core answers 400). */

@@ -72,6 +72,26 @@ describe('paging, sorting, totals, _summary, _elements, POST _search and system 
     expect(byUpdated).toHaveLength(25);
   });
 
+  it.each(['_count=4', '_count=3&_sort=-birthdate,given', '_count=6&_sort=family'])('previous links walk back over the same pages (%s)', async (q) => {
+    const ids = (b: any) => (b.entry ?? []).filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id);
+    const rel = (b: any, r: string) => b.link.find((l: any) => l.relation === r)?.url?.replace('http://localhost:8080', '');
+    const forward: string[][] = [];
+    let bundle = await search(t, `/fhir/Patient?${q}`);
+    expect(rel(bundle, 'previous')).toBeUndefined();
+    forward.push(ids(bundle));
+    while (rel(bundle, 'next')) {
+      bundle = await search(t, rel(bundle, 'next'));
+      forward.push(ids(bundle));
+    }
+    const backward: string[][] = [ids(bundle)];
+    while (rel(bundle, 'previous')) {
+      bundle = await search(t, rel(bundle, 'previous'));
+      backward.unshift(ids(bundle));
+    }
+    expect(backward).toEqual(forward);
+    expect(forward.flat()).toHaveLength(25);
+  });
+
   it('_total none/estimate/accurate and _summary=count', async () => {
     expect((await search(t, '/fhir/Patient?_count=2&_total=none')).total).toBeUndefined();
     expect((await search(t, '/fhir/Patient?_count=2&_total=accurate')).total).toBe(25);

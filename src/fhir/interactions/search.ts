@@ -80,7 +80,7 @@ async function runSearch(
   }
   const outcome = ignoredOutcome(parsed);
   if (outcome) entries.push({ resourceJson: JSON.stringify(outcome), search: { mode: 'outcome' } });
-  return { status: 200, json: bundleJson({ type: 'searchset', total: page.total, link: links(ctx, path, parsed, page.next) }, entries) };
+  return { status: 200, json: bundleJson({ type: 'searchset', total: page.total, link: links(ctx, path, parsed, page) }, entries) };
 }
 
 /** GET parameters, or for POST _search the form body (plus any URL parameters). */
@@ -92,12 +92,13 @@ function searchQuery(req: FhirRequest): [string, string][] {
   return [...req.query, ...((req.body as [string, string][] | undefined) ?? [])];
 }
 
-/** self: the parameters applied; next: the same plus the cursor (always a GET, even after POST _search). */
-function links(ctx: RequestContext, path: string, parsed: ParsedSearch, next: string | undefined): BundleLink[] {
+/** self: the parameters applied; next/previous: the same plus a cursor (always GETs, even after POST _search). */
+function links(ctx: RequestContext, path: string, parsed: ParsedSearch, page: { next?: string; previous?: string }): BundleLink[] {
   const withCount: [string, string][] = [...parsed.applied, ['_count', String(parsed.count)]];
   const self = parsed.cursor ? [...withCount, ['_cursor', parsed.cursor] as [string, string]] : withCount;
   const link: BundleLink[] = [{ relation: 'self', url: linkUrl(ctx.baseUrl, path, self) }];
-  if (next) link.push({ relation: 'next', url: linkUrl(ctx.baseUrl, path, [...withCount, ['_cursor', next]]) });
+  if (page.next) link.push({ relation: 'next', url: linkUrl(ctx.baseUrl, path, [...withCount, ['_cursor', page.next]]) });
+  if (page.previous) link.push({ relation: 'previous', url: linkUrl(ctx.baseUrl, path, [...withCount, ['_cursor', page.previous]]) });
   return link;
 }
 

@@ -8,6 +8,7 @@ import { TABLE_OF } from './schema';
  * A search page over the current pointers: keyset paging on the sort keys and then rid (insertion
  * order), never OFFSET. The first page pins the highest rid; later pages see no resource created
  * after it, so paging neither repeats nor skips a match while writes go on (updates keep their rid).
+ * A `previous` cursor pages backwards from the first row of a page with the order reversed.
  */
 export function runSearch(db: DatabaseSync, plan: SearchPlan, toRecord: (row: any) => VersionRecord, versionColumns: string): SearchPage {
   const cursor = plan.after !== undefined ? decodeCursor(plan.after, plan.sort?.length ?? 0) : undefined;
@@ -17,10 +18,15 @@ export function runSearch(db: DatabaseSync, plan: SearchPlan, toRecord: (row: an
   let rows: any[] = [];
   if (plan.count > 0) {
     rows = db.prepare(q.sql).all(...q.params) as any[];
-    page.records = rows.slice(0, plan.count).map(toRecord);
-    if (rows.length > plan.count) {
-      const last = rows[plan.count - 1];
-      page.next = encodeCursor({ m: maxRid, k: q.keys.map((k) => last[k] ?? null), r: last.rid });
+    const more = rows.length > plan.count;
+    const shown = rows.slice(0, plan.count);
+    if (cursor?.b) shown.reverse();
+    page.records = shown.map(toRecord);
+    const position = (row: any, b?: true): string => encodeCursor({ m: maxRid, k: q.keys.map((k) => row[k] ?? null), r: row.rid, ...(b ? { b } : {}) });
+    if (shown.length) {
+      // forwards there is a next page when more rows came; backwards we came from one
+      if (cursor?.b ? true : more) page.next = position(shown[shown.length - 1]);
+      if (cursor?.b ? more : cursor !== undefined) page.previous = position(shown[0], true);
     }
   }
   if (plan.total !== 'none') {
@@ -42,17 +48,20 @@ function pageQuery(plan: SearchPlan, maxRid: number, cursor: Cursor | undefined,
   const compiler = new PredicateCompiler();
   const where = compiler.where(plan.resourceTypes, plan.where, 'r');
   const whereParams = compiler.params;
+  const back = cursor?.b === true;
   const keys = (plan.sort ?? []).map((k, i) => ({ sql: sortExpr(k), code: k.code, alias: `s${i}`, descending: k.descending }));
   const params: Param[] = [...keys.map((k) => k.code), ...whereParams, maxRid];
   // without sort keys the keyset is on rid alone and seeks inside the subquery
   let inner = '';
   if (cursor && keys.length === 0) {
-    inner = ' AND r.rid > ?';
+    inner = ` AND r.rid ${back ? '<' : '>'} ?`;
     params.push(cursor.r);
   }
   const keyset = cursor && keys.length ? keysetClause(keys, cursor, params) : '1';
   params.push(plan.count + 1);
-  const order = [...keys.flatMap((k) => [`(q.${k.alias} IS NULL)`, `q.${k.alias} ${k.descending ? 'DESC' : 'ASC'}`]), 'q.rid'].join(', ');
+  // nulls last forwards; backwards every term flips
+  const dir = (descending: boolean) => ((descending !== back) ? 'DESC' : 'ASC');
+  const order = [...keys.flatMap((k) => [`(q.${k.alias} IS NULL) ${dir(false)}`, `q.${k.alias} ${dir(k.descending)}`]), `q.rid ${dir(false)}`].join(', ');
   const sql =
     `SELECT q.rid AS rid${keys.map((k) => `, q.${k.alias} AS ${k.alias}`).join('')}, ${versionColumns} FROM ` +
     `(SELECT r.rid AS rid, r.sv AS sv${keys.map((k) => `, ${k.sql} AS ${k.alias}`).join('')} FROM resource r WHERE ${where} AND r.rid <= ?${inner}) q ` +
@@ -77,30 +86,42 @@ function sortExpr(key: SortKey): string {
 interface Cursor {
   /** Highest rid visible to this paging (the pin). */
   m: number;
-  /** Sort values of the last row. */
+  /** Sort values of the row the cursor stands at. */
   k: (string | number | null)[];
-  /** rid of the last row. */
+  /** rid of that row. */
   r: number;
+  /** Backwards: the rows before it (for `previous`). */
+  b?: true;
 }
 
-/** Rows strictly after the cursor in the order (sort keys with nulls last, then rid). */
+/**
+ * Rows strictly after (or with `b`, before) the cursor's row in the order: sort keys with nulls
+ * last, then rid. Parameters are pushed in the order they appear in the text.
+ */
 function keysetClause(keys: { alias: string; descending: boolean }[], cursor: Cursor, params: Param[]): string {
+  const back = cursor.b === true;
   const alternatives: string[] = [];
   const equal: string[] = [];
   const equalParams: Param[] = [];
   keys.forEach((k, i) => {
     const v = cursor.k[i];
     const col = `q.${k.alias}`;
+    const beyond = k.descending !== back ? '<' : '>';
     if (v !== null) {
-      alternatives.push([...equal, `(${col} ${k.descending ? '<' : '>'} ? OR ${col} IS NULL)`].join(' AND '));
+      alternatives.push([...equal, back ? `${col} ${beyond} ?` : `(${col} ${beyond} ? OR ${col} IS NULL)`].join(' AND '));
       params.push(...equalParams, v);
       equal.push(`${col} = ?`);
       equalParams.push(v);
     } else {
+      // nulls come last: before a null every non-null row, after it none
+      if (back) {
+        alternatives.push([...equal, `${col} IS NOT NULL`].join(' AND '));
+        params.push(...equalParams);
+      }
       equal.push(`${col} IS NULL`);
     }
   });
-  alternatives.push([...equal, 'q.rid > ?'].join(' AND '));
+  alternatives.push([...equal, `q.rid ${back ? '<' : '>'} ?`].join(' AND '));
   params.push(...equalParams, cursor.r);
   return `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
 }
@@ -120,9 +141,10 @@ function decodeCursor(text: string, keyCount: number): Cursor {
   const okInt = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
   if (
     !c || typeof c !== 'object' || !okInt(c.m) || !okInt(c.r) || !Array.isArray(c.k) || c.k.length !== keyCount ||
+    (c.b !== undefined && c.b !== true) ||
     !c.k.every((v: unknown) => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))
   ) {
     throw new InvalidCursorError();
   }
-  return { m: c.m, k: c.k, r: c.r };
+  return { m: c.m, k: c.k, r: c.r, ...(c.b ? { b: true as const } : {}) };
 }
