@@ -24,6 +24,7 @@ export function extractIndexRows(registry: DefinitionRegistry, resource: Resourc
   const rows: IndexRow[] = [];
   const input = [toTypedValue(resource)];
   for (const param of registry.searchParameters(resource.resourceType)) {
+    if (param.code === '_id') continue; // the logical id is the resource's own key in every store
     const expression = expressionFor(resource.resourceType, param);
     if (!expression) continue;
     let values: TypedValue[];

@@ -126,9 +126,11 @@ class ParamParser {
     const modifier = colon < 0 ? undefined : rawName.slice(colon + 1);
     const values = splitUnescaped(value, ',');
     if (values.length > LIMITS.orValues) throw badSearch('TOO-MANY-VALUES', `At most ${LIMITS.orValues} values per parameter`);
-    if (code === '_id' && modifier === undefined) {
+    if (code === '_id') {
       for (const id of values) if (!ID_RE.test(id)) throw badSearch('ID', `"${show(id)}" is not a valid id`);
-      return { kind: 'id', ids: values };
+      if (modifier === undefined) return { kind: 'id', ids: values };
+      if (modifier === 'not') return { kind: 'not', predicate: { kind: 'id', ids: values } };
+      throw unsupported('MODIFIER', `Modifier :${show(modifier)} is not supported on _id`);
     }
     const param = this.common(types, code);
     if (!param) return undefined;

@@ -24,7 +24,7 @@ export interface SearchPlan {
 export type IndexType = IndexRow['type'];
 
 export interface SortKey {
-  /** The SearchParameter code whose index rows give the sort value. */
+  /** The SearchParameter code whose index rows give the sort value (`_id`: the logical id itself). */
   code: string;
   type: IndexType;
   descending: boolean;

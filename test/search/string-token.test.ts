@@ -59,6 +59,7 @@ describe('string and token search', () => {
     ['phone=555-1234', ['p1']],
     ['telecom=phone|555-1234', ['p1']],
     ['_id=p1,p3', ['p1', 'p3']],
+    ['_id:not=p1,p3', ['p2', 'p4']],
     ['gender:in=http://hl7.org/fhir/ValueSet/administrative-gender', ['p1', 'p2', 'p3']],
     ['gender:not-in=http://hl7.org/fhir/ValueSet/administrative-gender', ['p4']],
   ])('Patient?%s', async (q, expected) => {

@@ -50,7 +50,7 @@ function pageQuery(plan: SearchPlan, maxRid: number, cursor: Cursor | undefined,
   const whereParams = compiler.params;
   const back = cursor?.b === true;
   const keys = (plan.sort ?? []).map((k, i) => ({ sql: sortExpr(k), code: k.code, alias: `s${i}`, descending: k.descending }));
-  const params: Param[] = [...keys.map((k) => k.code), ...whereParams, maxRid];
+  const params: Param[] = [...keys.filter((k) => k.code !== '_id').map((k) => k.code), ...whereParams, maxRid];
   // without sort keys the keyset is on rid alone and seeks inside the subquery
   let inner = '';
   if (cursor && keys.length === 0) {
@@ -77,6 +77,7 @@ function pageQuery(plan: SearchPlan, maxRid: number, cursor: Cursor | undefined,
 
 /** A resource's sort value for one key: the smallest value ascending, the largest descending. */
 function sortExpr(key: SortKey): string {
+  if (key.code === '_id') return 'r.id'; // the logical id is the row's own column
   const agg = key.descending ? 'max' : 'min';
   const column =
     key.type === 'date' ? (key.descending ? 'high' : 'low') : key.type === 'reference' ? 'reference' : key.type === 'composite' ? 'value1' : 'value';
