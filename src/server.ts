@@ -10,6 +10,7 @@ import { OPEN_ACCESS } from './fhir/access';
 import type { RequestContext } from './fhir/context';
 import { emptyHooks } from './fhir/hooks';
 import { buildCapabilityStatement, capabilities } from './fhir/interactions/capabilities';
+import { bundleHandler } from './fhir/bundles';
 import { createRouter } from './fhir/router';
 import { createApp } from './http/app';
 import type { Authenticate } from './http/fhir-endpoint';
@@ -18,7 +19,7 @@ import { OperationRegistry } from './operations/registry';
 import { reindexOperation } from './operations/reindex';
 import { validateOperation } from './operations/validate';
 import type { Store } from './storage/port';
-import { SqliteStore } from './storage/sqlite/store';
+import { createStore } from './storage';
 import { validateOrThrow } from './validation/validate';
 
 // package.json sits one level above both src/ (tests) and dist/ (npm start)
@@ -37,7 +38,7 @@ export interface FhirServer {
 export async function createFhirServer(config: Config, options: { log?: Logger; store?: Store; authenticate?: Authenticate } = {}): Promise<FhirServer> {
   const log = options.log ?? createLogger(config);
   const registry = getRegistry();
-  const store = options.store ?? new SqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+  const store = options.store ?? createStore(config);
   const hooks = emptyHooks();
   hooks.beforeStore.push((_ctx, resource) => validateOrThrow(resource));
 
@@ -52,11 +53,16 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     hooks,
     now: () => new Date(),
   };
-  const statement = buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['history-system', 'search-system'] }, {
+  const statement = buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['transaction', 'batch', 'history-system', 'search-system'] }, {
     name: pkg.name,
     version: pkg.version,
   });
-  const route = createRouter({ operations, capabilities: () => capabilities(statement) });
+  const route: ReturnType<typeof createRouter> = createRouter({
+    operations,
+    capabilities: () => capabilities(statement),
+    // entries of a batch or transaction come back through this same router
+    bundle: bundleHandler(() => route),
+  });
   const authenticate: Authenticate = options.authenticate ?? (async () => OPEN_ACCESS);
   const audit = config.audit ? new AuditWriter(baseCtx, log) : undefined;
   if (audit) {

@@ -21,6 +21,11 @@ export interface FhirRequest {
   contentType?: string;
   /** The client's network address (for audit). */
   clientAddress?: string;
+  /**
+   * The id a create must use: set only by transaction processing, which assigns ids up front so that
+   * entries can refer to each other. Never taken from the HTTP request.
+   */
+  assignedId?: string;
 }
 
 export interface FhirResponse {
@@ -30,6 +35,8 @@ export interface FhirResponse {
   /** ...or the stored JSON text of one, sent as it is. */
   json?: string;
   headers?: Record<string, string>;
+  /** The version a write produced (for bundle responses: exact lastModified, location). */
+  version?: { resourceType: string; id: string; versionId: string; lastUpdated: string };
 }
 
 /** Everything a handler may use: who asks (the gate), the store, the definitions, the clock. */

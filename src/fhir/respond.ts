@@ -9,16 +9,18 @@ export function writeResponse(ctx: RequestContext, req: FhirRequest, record: Ver
     ...versionHeaders(record),
     Location: `${ctx.baseUrl}/${record.resourceType}/${record.id}/_history/${record.versionId}`,
   };
+  const version = { resourceType: record.resourceType, id: record.id, versionId: record.versionId, lastUpdated: record.lastUpdated };
   switch (preferReturn(req.headers)) {
     case 'minimal':
-      return { status, headers };
+      return { status, headers, version };
     case 'OperationOutcome':
       return {
         status,
         headers,
+        version,
         resource: informationOutcome(`${status === 201 ? 'Created' : 'Updated'} ${record.resourceType}/${record.id} version ${record.versionId}`),
       };
     default:
-      return { status, headers, json: record.json };
+      return { status, headers, version, json: record.json };
   }
 }

@@ -14,7 +14,7 @@ import type { Resource } from './types';
 export function prepareVersion(
   ctx: RequestContext,
   resource: Resource,
-  target: { id: string; previous: VersionRecord | undefined; method: WriteOp['method'] }
+  target: { id: string; previous: Pick<VersionRecord, 'versionId' | 'deleted'> | undefined; method: WriteOp['method'] }
 ): WriteOp {
   const versionId = String(target.previous ? Number(target.previous.versionId) + 1 : 1);
   const lastUpdated = ctx.now().toISOString();

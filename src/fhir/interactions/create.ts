@@ -12,7 +12,7 @@ import type { Resource } from '../types';
 export async function create(ctx: RequestContext, req: FhirRequest, type: string): Promise<FhirResponse> {
   ctx.access.requireInteraction('c', type);
   const resource = resourceBody(req, type);
-  return ctx.store.transaction((session) => createResource(ctx, req, session, resource, req.headers['if-none-exist']));
+  return ctx.store.transaction((session) => createResource(ctx, req, session, resource, req.headers['if-none-exist'], req.assignedId));
 }
 
 /** Shared with conditional update and transaction entries: creates unless the condition finds a match. */
@@ -22,7 +22,7 @@ export async function createResource(
   session: StoreSession,
   resource: Resource,
   ifNoneExist: string | undefined,
-  id: string = uuidv7()
+  id: string | undefined = undefined
 ): Promise<FhirResponse> {
   if (ifNoneExist) {
     const matches = await matchCriteria(ctx, session, resource.resourceType, ifNoneExist);
@@ -34,7 +34,7 @@ export async function createResource(
   // the client's id and meta.versionId/lastUpdated are ignored on create (http.html#create)
   delete resource.id;
   ctx.access.checkResource('c', resource);
-  const op = prepareVersion(ctx, resource, { id, previous: undefined, method: 'POST' });
+  const op = prepareVersion(ctx, resource, { id: id ?? uuidv7(), previous: undefined, method: 'POST' });
   const record = await writeOne(session, op, false);
   return writeResponse(ctx, req, record, 201);
 }

@@ -1,0 +1,104 @@
+import type { FhirRequest } from '../context';
+import { FhirError } from '../errors';
+import type { Bundle, BundleEntry, Resource } from '../types';
+
+export type EntryMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One entry of a batch or transaction, checked and turned into the parts of a sub-request. */
+export interface ParsedEntry {
+  index: number;
+  fullUrl?: string;
+  method: EntryMethod;
+  /** Path segments and query of request.url, relative to the base. */
+  path: string[];
+  query: [string, string][];
+  resource?: Resource;
+  headers: Record<string, string | undefined>;
+}
+
+const METHODS = new Set<EntryMethod>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Checks the Bundle's shape (http.html#transaction) and parses every entry's request. */
+export function parseBundleEntries(body: unknown, baseUrl: string): { type: 'batch' | 'transaction'; entries: ParsedEntry[] } {
+  const bundle = body as Bundle | undefined;
+  if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle') {
+    throw new FhirError('invalid', 'FHIR-0400-BUNDLE', 'POST to the base needs a Bundle of type batch or transaction');
+  }
+  if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
+    throw new FhirError(
+      'invalid',
+      'FHIR-0400-BUNDLETYPE',
+      `A Bundle of type ${String(bundle.type)} cannot be processed; post batch or transaction Bundles to the base, store others at ${baseUrl}/Bundle`,
+      { expression: 'Bundle.type' }
+    );
+  }
+  if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) {
+    throw new FhirError('invalid', 'FHIR-0400-BUNDLE', 'Bundle.entry must be an array', { expression: 'Bundle.entry' });
+  }
+  const entries = (bundle.entry ?? []).map((e, i) => parseEntry(e, i, baseUrl));
+  return { type: bundle.type, entries };
+}
+
+function parseEntry(entry: BundleEntry, index: number, baseUrl: string): ParsedEntry {
+  const at = `Bundle.entry[${index}]`;
+  const bad = (msg: string, expression = at) => new FhirError('invalid', 'FHIR-0400-ENTRY', `Entry ${index}: ${msg}`, { expression });
+  if (!entry || typeof entry !== 'object') throw bad('not an object');
+  if (entry.response !== undefined) throw bad('entry.response must not be populated in a request', `${at}.response`);
+  const request = entry.request;
+  if (!request || typeof request.url !== 'string' || typeof request.method !== 'string') throw bad('request.method and request.url are required', `${at}.request`);
+  const method = request.method.toUpperCase() as EntryMethod;
+  if (!METHODS.has(method)) throw bad(`unsupported method ${request.method}`, `${at}.request.method`);
+  if ((method === 'POST' || method === 'PUT') && !entry.resource) throw bad(`${method} needs a resource`, `${at}.resource`);
+  const { path, query } = splitUrl(request.url, baseUrl, () => bad('request.url is not a URL of this server', `${at}.request.url`));
+  if (path.length === 0 && method !== 'GET') throw bad('request.url must name a resource type (bundles do not nest)', `${at}.request.url`);
+  const headers: Record<string, string | undefined> = {
+    'if-none-exist': request.ifNoneExist,
+    'if-match': request.ifMatch,
+    'if-none-match': request.ifNoneMatch,
+    'if-modified-since': request.ifModifiedSince,
+  };
+  return { index, fullUrl: entry.fullUrl, method, path, query, resource: entry.resource, headers };
+}
+
+/** request.url relative to the base (an absolute URL must be under this server's base). */
+export function splitUrl(url: string, baseUrl: string, fail: () => Error): { path: string[]; query: [string, string][] } {
+  let rel = url;
+  if (/^https?:\/\//.test(url)) {
+    if (!url.startsWith(`${baseUrl}/`) && !url.startsWith(`${baseUrl}?`)) throw fail();
+    rel = url.slice(baseUrl.length);
+  }
+  const [rawPath, rawQuery = ''] = rel.split('?', 2);
+  let path: string[];
+  try {
+    path = rawPath.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  } catch {
+    throw fail();
+  }
+  return { path, query: [...new URLSearchParams(rawQuery)] };
+}
+
+/** The sub-request an entry stands for, dispatched through the router. */
+export function entryRequest(entry: ParsedEntry, outer: FhirRequest): FhirRequest {
+  const isPatchBinary = entry.method === 'PATCH' && entry.resource?.resourceType === 'Binary';
+  let body: unknown = entry.resource;
+  let contentType: string | undefined = entry.resource ? 'application/fhir+json' : undefined;
+  if (isPatchBinary) {
+    // a JSON Patch travels in a transaction as a Binary (http.html#patch)
+    const binary = entry.resource as { contentType?: string; data?: string };
+    contentType = binary.contentType;
+    try {
+      body = JSON.parse(Buffer.from(binary.data ?? '', 'base64').toString('utf8'));
+    } catch {
+      throw new FhirError('invalid', 'FHIR-0400-PATCH', `Entry ${entry.index}: the Binary does not hold a JSON Patch document`);
+    }
+  }
+  return {
+    method: entry.method,
+    path: entry.path,
+    query: entry.query,
+    headers: { prefer: outer.headers.prefer, ...entry.headers },
+    body,
+    contentType,
+    clientAddress: outer.clientAddress,
+  };
+}
