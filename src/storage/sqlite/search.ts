@@ -16,25 +16,31 @@ export function runSearch(db: DatabaseSync, plan: SearchPlan, toRecord: (row: an
   const q = pageQuery(plan, maxRid, cursor, versionColumns);
   const page: SearchPage = { records: [] };
   let rows: any[] = [];
+  // the total of the pinned snapshot, counted once and carried by the cursors
+  let total: number | undefined = plan.total === 'none' ? undefined : cursor?.t;
   if (plan.count > 0) {
     rows = db.prepare(q.sql).all(...q.params) as any[];
+    if (plan.total !== 'none' && total === undefined && !cursor && rows.length <= plan.count) total = rows.length;
+    if (plan.total !== 'none' && total === undefined) total = count(db, q);
     const more = rows.length > plan.count;
     const shown = rows.slice(0, plan.count);
     if (cursor?.b) shown.reverse();
     page.records = shown.map(toRecord);
-    const position = (row: any, b?: true): string => encodeCursor({ m: maxRid, k: q.keys.map((k) => row[k] ?? null), r: row.rid, ...(b ? { b } : {}) });
+    const position = (row: any, b?: true): string =>
+      encodeCursor({ m: maxRid, k: q.keys.map((k) => row[k] ?? null), r: row.rid, ...(b ? { b } : {}), ...(total !== undefined ? { t: total } : {}) });
     if (shown.length) {
       // forwards there is a next page when more rows came; backwards we came from one
       if (cursor?.b ? true : more) page.next = position(shown[shown.length - 1]);
       if (cursor?.b ? more : cursor !== undefined) page.previous = position(shown[0], true);
     }
   }
-  if (plan.total !== 'none') {
-    // a first page that is not full is the whole answer: no count query needed
-    if (!cursor && plan.count > 0 && rows.length <= plan.count) page.total = rows.length;
-    else page.total = (db.prepare(q.countSql).get(...q.countParams) as { n: number }).n;
-  }
+  if (plan.total !== 'none') page.total = total ?? count(db, q);
   return page;
+}
+
+/** Counts the matches (a first page that is not full is the whole answer and needs no count). */
+function count(db: DatabaseSync, q: { countSql: string; countParams: Param[] }): number {
+  return (db.prepare(q.countSql).get(...q.countParams) as { n: number }).n;
 }
 
 /** EXPLAIN QUERY PLAN of the plan's page query (for tests that check index use). */
@@ -93,6 +99,8 @@ interface Cursor {
   r: number;
   /** Backwards: the rows before it (for `previous`). */
   b?: true;
+  /** The total counted on the first page. */
+  t?: number;
 }
 
 /**
@@ -143,9 +151,10 @@ function decodeCursor(text: string, keyCount: number): Cursor {
   if (
     !c || typeof c !== 'object' || !okInt(c.m) || !okInt(c.r) || !Array.isArray(c.k) || c.k.length !== keyCount ||
     (c.b !== undefined && c.b !== true) ||
+    (c.t !== undefined && !okInt(c.t)) ||
     !c.k.every((v: unknown) => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))
   ) {
     throw new InvalidCursorError();
   }
-  return { m: c.m, k: c.k, r: c.r, ...(c.b ? { b: true as const } : {}) };
+  return { m: c.m, k: c.k, r: c.r, ...(c.b ? { b: true as const } : {}), ...(c.t !== undefined ? { t: c.t } : {}) };
 }
