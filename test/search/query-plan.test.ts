@@ -50,9 +50,17 @@ describe('query plans of the main search shapes use indexes', () => {
     ['Observation', 'code=1234-5&_sort=-date'],
     ['Coverage', 'beneficiary=Patient/1&status=active'],
     ['ExplanationOfBenefit', 'patient=Patient/1&created=ge2025'],
+    ['ExplanationOfBenefit', 'patient=Patient/1&_sort=-_lastUpdated'],
+    ['Observation', 'status=final'],
+    ['Observation', '_sort=-_lastUpdated'],
+    ['Observation', '_sort=_id'],
   ])('%s?%s', (type, query) => {
     const lines = store.explain(plan(type, query));
     expect(lines.filter((l) => /^SCAN /.test(l))).toEqual([]);
+    // a selective term drives through the rid list, never a walk over every resource of the type
+    if (/patient=|identifier=|subject=/.test(query)) expect(lines[0]).toMatch(/rid=\?/);
+    // with no selective term, a column sort is read in index order: no sort of all matches
+    if (/^_sort=(-_lastUpdated|_id)$/.test(query)) expect(lines.some((l) => /TEMP B-TREE FOR ORDER BY/.test(l))).toBe(false);
     expect(lines.some((l) => /USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY/.test(l))).toBe(true);
   });
 });

@@ -15,6 +15,8 @@ export type Param = string | number | null;
 export class PredicateCompiler {
   readonly params: Param[] = [];
   private depth = 0;
+  /** Whether a term drives the outermost WHERE (then the matches are few and sorted after the fact). */
+  driven = false;
 
   /** The WHERE clause of live resources of `types` matching all of `where`. */
   where(types: string[], where: Predicate[], alias: string, noDriver = false): string {
@@ -23,6 +25,7 @@ export class PredicateCompiler {
     const ranks = where.map(rank);
     const best = Math.min(...ranks);
     const driver = best <= BROAD && !noDriver ? ranks.indexOf(best) : -1;
+    if (this.depth === 0 && alias === 'r') this.driven = driver >= 0;
     where.forEach((p, i) => clauses.push(this.predicate(p, types, alias, i !== driver)));
     return clauses.join(' AND ');
   }

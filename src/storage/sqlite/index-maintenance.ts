@@ -58,6 +58,8 @@ export function migrateIndexTables(db: DatabaseSync): void {
   db.exec('BEGIN IMMEDIATE');
   try {
     for (const t of INDEX_TABLES) db.exec(`DROP TABLE IF EXISTS ${t}`);
+    db.exec('DROP INDEX IF EXISTS resource_live'); // now also covers sv
+
     db.exec(SCHEMA);
     db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex_required', '1')").run();

@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS resource (
   deleted INTEGER NOT NULL,
   UNIQUE (resource_type, id)
 ) STRICT;
-CREATE INDEX IF NOT EXISTS resource_live ON resource (resource_type, deleted, rid);
+CREATE INDEX IF NOT EXISTS resource_live ON resource (resource_type, deleted, rid, sv);
+CREATE INDEX IF NOT EXISTS resource_live_sv ON resource (resource_type, deleted, sv);
 
 CREATE TABLE IF NOT EXISTS resource_compartment (
   compartment TEXT NOT NULL,

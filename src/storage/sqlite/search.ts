@@ -55,8 +55,8 @@ function pageQuery(plan: SearchPlan, maxRid: number, cursor: Cursor | undefined,
   const where = compiler.where(plan.resourceTypes, plan.where, 'r');
   const whereParams = compiler.params;
   const back = cursor?.b === true;
-  const keys = (plan.sort ?? []).map((k, i) => ({ sql: sortExpr(k), code: k.code, alias: `s${i}`, descending: k.descending }));
-  const params: Param[] = [...keys.filter((k) => k.code !== '_id').map((k) => k.code), ...whereParams, maxRid];
+  const keys = (plan.sort ?? []).map((k, i) => ({ ...sortExpr(k, compiler.driven), code: k.code, alias: `s${i}`, descending: k.descending }));
+  const params: Param[] = [...keys.filter((k) => k.bindsCode).map((k) => k.code), ...whereParams, maxRid];
   // without sort keys the keyset is on rid alone and seeks inside the subquery
   let inner = '';
   if (cursor && keys.length === 0) {
@@ -65,12 +65,17 @@ function pageQuery(plan: SearchPlan, maxRid: number, cursor: Cursor | undefined,
   }
   const keyset = cursor && keys.length ? keysetClause(keys, cursor, params) : '1';
   params.push(plan.count + 1);
+  // when a column key leads the order, its index should serve it: the pin must not claim the index
+  const pinned = keys[0]?.notNull && !compiler.driven ? '+r.rid' : 'r.rid';
   // nulls last forwards; backwards every term flips
   const dir = (descending: boolean) => ((descending !== back) ? 'DESC' : 'ASC');
-  const order = [...keys.flatMap((k) => [`(q.${k.alias} IS NULL) ${dir(false)}`, `q.${k.alias} ${dir(k.descending)}`]), `q.rid ${dir(false)}`].join(', ');
+  const order = [
+    ...keys.flatMap((k) => [...(k.notNull ? [] : [`(q.${k.alias} IS NULL) ${dir(false)}`]), `q.${k.alias} ${dir(k.descending)}`]),
+    `q.rid ${dir(false)}`,
+  ].join(', ');
   const sql =
     `SELECT q.rid AS rid${keys.map((k) => `, q.${k.alias} AS ${k.alias}`).join('')}, ${versionColumns} FROM ` +
-    `(SELECT r.rid AS rid, r.sv AS sv${keys.map((k) => `, ${k.sql} AS ${k.alias}`).join('')} FROM resource r WHERE ${where} AND r.rid <= ?${inner}) q ` +
+    `(SELECT r.rid AS rid, r.sv AS sv${keys.map((k) => `, ${k.sql} AS ${k.alias}`).join('')} FROM resource r WHERE ${where} AND ${pinned} <= ?${inner}) q ` +
     `JOIN resource_version v ON v.sv = q.sv WHERE ${keyset} ORDER BY ${order} LIMIT ?`;
   return {
     sql,
@@ -81,13 +86,19 @@ function pageQuery(plan: SearchPlan, maxRid: number, cursor: Cursor | undefined,
   };
 }
 
-/** A resource's sort value for one key: the smallest value ascending, the largest descending. */
-function sortExpr(key: SortKey): string {
-  if (key.code === '_id') return 'r.id'; // the logical id is the row's own column
+/**
+ * A resource's sort value for one key: the smallest value ascending, the largest descending.
+ * `_id` is the id column; `_lastUpdated` is the store version of the current version, the commit
+ * sequence that stamps lastUpdated, so a (resource_type, deleted, sv) index serves the order.
+ */
+function sortExpr(key: SortKey, driven: boolean): { sql: string; notNull: boolean; bindsCode: boolean } {
+  // when a selective term drives, `+ 0`/`|| ''` keep SQLite from walking the column's index instead
+  if (key.code === '_id') return { sql: driven ? "(r.id || '')" : 'r.id', notNull: true, bindsCode: false };
+  if (key.code === '_lastUpdated') return { sql: driven ? '(r.sv + 0)' : 'r.sv', notNull: true, bindsCode: false };
   const agg = key.descending ? 'max' : 'min';
   const column =
     key.type === 'date' ? (key.descending ? 'high' : 'low') : key.type === 'reference' ? 'reference' : key.type === 'composite' ? 'value1' : 'value';
-  return `(SELECT ${agg}(${column}) FROM ${TABLE_OF[key.type]} WHERE rid = r.rid AND code = ?)`;
+  return { sql: `(SELECT ${agg}(${column}) FROM ${TABLE_OF[key.type]} WHERE rid = r.rid AND code = ?)`, notNull: false, bindsCode: true };
 }
 
 interface Cursor {
@@ -107,7 +118,7 @@ interface Cursor {
  * Rows strictly after (or with `b`, before) the cursor's row in the order: sort keys with nulls
  * last, then rid. Parameters are pushed in the order they appear in the text.
  */
-function keysetClause(keys: { alias: string; descending: boolean }[], cursor: Cursor, params: Param[]): string {
+function keysetClause(keys: { alias: string; descending: boolean; notNull: boolean }[], cursor: Cursor, params: Param[]): string {
   const back = cursor.b === true;
   const alternatives: string[] = [];
   const equal: string[] = [];
@@ -117,7 +128,7 @@ function keysetClause(keys: { alias: string; descending: boolean }[], cursor: Cu
     const col = `q.${k.alias}`;
     const beyond = k.descending !== back ? '<' : '>';
     if (v !== null) {
-      alternatives.push([...equal, back ? `${col} ${beyond} ?` : `(${col} ${beyond} ? OR ${col} IS NULL)`].join(' AND '));
+      alternatives.push([...equal, back || k.notNull ? `${col} ${beyond} ?` : `(${col} ${beyond} ? OR ${col} IS NULL)`].join(' AND '));
       params.push(...equalParams, v);
       equal.push(`${col} = ?`);
       equalParams.push(v);
