@@ -79,6 +79,17 @@ describe('string and token search', () => {
     expect(await matchIds(t, `/fhir/Observation?${q}`)).toEqual(expected);
   });
 
+  it(':in and :not-in expand a ValueSet stored on the server', async () => {
+    await seed(t, [
+      {
+        resourceType: 'ValueSet', id: 'bp', url: 'http://example.org/ValueSet/bp', status: 'active',
+        compose: { include: [{ system: 'http://loinc.org', concept: [{ code: '8480-6' }, { code: '8462-4' }] }] },
+      },
+    ]);
+    expect(await matchIds(t, '/fhir/Observation?code:in=http://example.org/ValueSet/bp')).toEqual(['o1']);
+    expect(await matchIds(t, '/fhir/Observation?code:not-in=http://example.org/ValueSet/bp')).toEqual(['o2', 'o3']);
+  });
+
   it('reports unknown parameters in an outcome entry, drops them from self, and refuses them under handling=strict', async () => {
     const bundle = await search(t, '/fhir/Patient?famly=x&gender=male');
     expect(bundle.entry.filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id)).toEqual(['p1']);
