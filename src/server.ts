@@ -19,6 +19,7 @@ import { createApp } from './http/app';
 import type { Authenticate } from './http/fhir-endpoint';
 import { createLogger } from './logging';
 import { OperationRegistry } from './operations/registry';
+import { reindexOperation } from './operations/reindex';
 import { validateOperation } from './operations/validate';
 import type { Store } from './storage/port';
 import { createStore } from './storage';
@@ -46,6 +47,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
 
   const operations = new OperationRegistry();
   operations.register(validateOperation);
+  operations.register(reindexOperation);
   const baseCtx: Omit<RequestContext, 'requestId' | 'access' | 'log'> = {
     baseUrl: config.baseUrl,
     config,
@@ -55,7 +57,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     now: () => new Date(),
   };
   const closers: (() => Promise<void>)[] = [];
-  const statement = () => buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['transaction', 'batch', 'history-system'], security }, {
+  const statement = () => buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['transaction', 'batch', 'history-system', 'search-system'], security }, {
     name: pkg.name,
     version: pkg.version,
   });

@@ -6,7 +6,7 @@ import { conditionalDelete, deleteInteraction } from './interactions/delete';
 import { history } from './interactions/history';
 import { conditionalPatch, patch } from './interactions/patch';
 import { read } from './interactions/read';
-import { searchType } from './interactions/search';
+import { searchSystem, searchType } from './interactions/search';
 import { conditionalUpdate, update } from './interactions/update';
 import { vread } from './interactions/vread';
 import { assertValidId, truncate } from './util';
@@ -31,7 +31,12 @@ export function createRouter(deps: RouterDeps) {
 
     if (first === undefined) {
       if (method === 'POST' && deps.bundle) return deps.bundle(ctx, req);
+      if (method === 'GET') return searchSystem(ctx, req);
       throw notAllowed(req);
+    }
+    if (first === '_search' && second === undefined) {
+      if (method !== 'POST') throw notAllowed(req);
+      return searchSystem(ctx, req);
     }
     if (first === 'metadata' && second === undefined) {
       if (method !== 'GET') throw notAllowed(req);

@@ -1,117 +1,151 @@
-import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core';
+import { evalFhirPathTyped, parseFhirPath, toTypedValue, type FhirPathAtom, type TypedValue } from '@medplum/core';
 import type { DefinitionRegistry, SearchParamEntry } from '../definitions/registry';
 import type { Resource } from '../fhir/types';
 import type { IndexRow } from './index-rows';
-import { dateRange } from './dates';
-import { foldString } from './normalize';
+import { clip, foldString } from './normalize';
+import { implicitSystem } from './elements';
+import {
+  compositeSecond,
+  dateRangesOf,
+  numbersOf,
+  ofTypeTokens,
+  quantityRows,
+  referenceRows,
+  stringsOf,
+  tokensOf,
+} from './extract-values';
 
 /**
- * Index extraction at write time: evaluates every SearchParameter of the resource's type and turns
- * what the FHIRPath yields into normalised index rows (one row per value).
+ * Index extraction at write time: evaluates every SearchParameter of the resource's type (FHIRPath
+ * through @medplum/core, each expression parsed once per type) and turns what it yields into
+ * normalised index rows, one per value.
  */
 export function extractIndexRows(registry: DefinitionRegistry, resource: Resource): IndexRow[] {
   const rows: IndexRow[] = [];
   const input = [toTypedValue(resource)];
   for (const param of registry.searchParameters(resource.resourceType)) {
-    if (!param.expression) continue;
+    if (param.code === '_id') continue; // the logical id is the resource's own key in every store
+    const expression = expressionFor(resource.resourceType, param);
+    if (!expression) continue;
     let values: TypedValue[];
     try {
-      values = evalFhirPathTyped(param.expression, input);
+      values = evalFhirPathTyped(expression, input);
     } catch {
       continue; // an expression that cannot apply to this instance indexes nothing
     }
-    for (const tv of values) addRows(rows, param, tv);
+    for (const tv of values) {
+      if (tv.value === undefined || tv.value === null) continue;
+      if (param.type === 'composite') compositeRows(rows, registry, resource.resourceType, param, tv);
+      else valueRows(rows, param, tv, resource.resourceType);
+    }
   }
   return dedupe(rows);
 }
 
-function addRows(rows: IndexRow[], param: SearchParamEntry, tv: TypedValue): void {
+const rewritten = new Map<string, FhirPathAtom | null>();
+
+/**
+ * The parameter's expression for this type. Parameters defined on Resource and DomainResource
+ * (`Resource.meta.lastUpdated`) name the abstract type, which does not match a concrete resource in
+ * FHIRPath evaluation; they are re-parsed with the concrete type.
+ */
+export function expressionFor(resourceType: string, param: SearchParamEntry): FhirPathAtom | undefined {
+  const text = param.expressionText ?? '';
+  if (!/^(Resource|DomainResource)\./.test(text)) return param.expression;
+  const key = `${resourceType}.${param.code}`;
+  let hit = rewritten.get(key);
+  if (hit === undefined) {
+    try {
+      hit = parseFhirPath(text.replace(/^(Resource|DomainResource)\./, `${resourceType}.`));
+    } catch {
+      hit = null;
+    }
+    rewritten.set(key, hit);
+  }
+  return hit ?? undefined;
+}
+
+function valueRows(rows: IndexRow[], param: SearchParamEntry, tv: TypedValue, resourceType: string): void {
   const { code } = param;
-  const v = tv.value as any;
-  if (v === undefined || v === null) return;
+  const v = tv.value;
   switch (param.type) {
     case 'string':
-      for (const s of stringsOf(tv.type, v)) rows.push({ type: 'string', code, value: foldString(s), exact: s });
+      for (const s of stringsOf(tv.type, v)) rows.push({ type: 'string', code, value: clip(foldString(s)), exact: clip(s) });
       return;
     case 'token':
-      for (const t of tokensOf(tv.type, v)) rows.push({ type: 'token', code, ...t });
+      for (const t of tokensOf(tv.type, v, tv.type === 'code' ? implicitSystem(resourceType, param) : undefined)) {
+        rows.push({ type: 'token', code, ...t });
+      }
+      if (tv.type === 'Identifier') for (const t of ofTypeTokens(v)) rows.push({ type: 'token', code: `${code}:of-type`, ...t });
       return;
     case 'reference':
-      referenceRow(rows, code, tv.type, v);
+      rows.push(...referenceRows(code, tv.type, v));
       return;
-    case 'date': {
-      const range = dateRangeOf(tv.type, v);
-      if (range) rows.push({ type: 'date', code, low: range[0], high: range[1] });
+    case 'date':
+      for (const [low, high] of dateRangesOf(tv.type, v)) rows.push({ type: 'date', code, low, high });
       return;
-    }
+    case 'number':
+      for (const n of numbersOf(tv.type, v)) rows.push({ ...n, code } as IndexRow);
+      return;
+    case 'quantity':
+      rows.push(...quantityRows(code, tv.type, v));
+      return;
     case 'uri':
       if (typeof v === 'string') rows.push({ type: 'uri', code, value: v });
       return;
     default:
-      // number, quantity and composite parameters are indexed by the search engine's full extractor
       return;
   }
 }
 
-function stringsOf(type: string, v: any): string[] {
-  if (typeof v === 'string') return [v];
-  if (type === 'HumanName') return [v.text, v.family, ...(v.given ?? []), ...(v.prefix ?? []), ...(v.suffix ?? [])].filter(isString);
-  if (type === 'Address')
-    return [v.text, ...(v.line ?? []), v.city, v.district, v.state, v.postalCode, v.country].filter(isString);
-  return [];
+interface ComponentSpec {
+  expression: string;
+  type: string;
 }
 
-function tokensOf(type: string, v: any): { system: string | null; value: string | null; text: string | null }[] {
-  switch (type) {
-    case 'CodeableConcept':
-      return (v.coding ?? []).length
-        ? v.coding.flatMap((c: any) => tokensOf('Coding', { ...c, display: c.display ?? v.text }))
-        : v.text
-          ? [{ system: null, value: null, text: v.text }]
-          : [];
-    case 'Coding':
-      return v.code || v.system ? [{ system: v.system ?? null, value: v.code ?? null, text: v.display ?? null }] : [];
-    case 'Identifier':
-      return v.value || v.system ? [{ system: v.system ?? null, value: v.value ?? null, text: v.type?.text ?? null }] : [];
-    case 'ContactPoint':
-      return v.value ? [{ system: v.system ?? null, value: v.value, text: null }] : [];
-    case 'boolean':
-      return [{ system: null, value: String(v), text: null }];
-    default:
-      return typeof v === 'string' ? [{ system: null, value: v, text: null }] : [];
-  }
+const componentCache = new WeakMap<SearchParamEntry, ComponentSpec[] | null>();
+
+/** The two components of a composite parameter, resolved through the registry (null if unusable). */
+function components(registry: DefinitionRegistry, resourceType: string, param: SearchParamEntry): ComponentSpec[] | null {
+  const hit = componentCache.get(param);
+  if (hit !== undefined) return hit;
+  const all = registry.searchParameters(resourceType);
+  const specs = (param.definition.component ?? []).map((c) => {
+    const target = all.find((p) => p.definition.url === c.definition);
+    return target && c.expression ? { expression: c.expression, type: target.type } : undefined;
+  });
+  const result = specs.length === 2 && specs.every(Boolean) && specs[0]?.type === 'token' ? (specs as ComponentSpec[]) : null;
+  componentCache.set(param, result);
+  return result;
 }
 
-function referenceRow(rows: IndexRow[], code: string, type: string, v: any): void {
-  const ref: unknown = typeof v === 'string' ? v : v.reference;
-  if (typeof ref !== 'string' || ref.startsWith('#')) return;
-  const local = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/([A-Za-z0-9\-.]{1,64}))?$/.exec(ref);
-  if (local) {
-    rows.push({ type: 'reference', code, reference: `${local[1]}/${local[2]}`, targetType: local[1], targetId: local[2], version: local[3] ?? null });
+/** The type of a composite parameter's second component, when the composite can be indexed (token first). */
+export function compositeSecondType(registry: DefinitionRegistry, resourceType: string, param: SearchParamEntry): string | undefined {
+  return components(registry, resourceType, param)?.[1].type;
+}
+
+function compositeRows(rows: IndexRow[], registry: DefinitionRegistry, resourceType: string, param: SearchParamEntry, tv: TypedValue): void {
+  const specs = components(registry, resourceType, param);
+  if (!specs) return;
+  let firsts: TypedValue[];
+  let seconds: TypedValue[];
+  try {
+    firsts = evalFhirPathTyped(specs[0].expression, [tv]);
+    seconds = evalFhirPathTyped(specs[1].expression, [tv]);
+  } catch {
     return;
   }
-  const [url, version] = type === 'canonical' ? ref.split('|', 2) : [ref, undefined];
-  rows.push({ type: 'reference', code, reference: url, targetType: null, targetId: null, version: version ?? null });
-}
-
-function dateRangeOf(type: string, v: any): [number, number] | undefined {
-  if (typeof v === 'string') return dateRange(v);
-  if (type === 'Period') {
-    const low = v.start ? dateRange(v.start)?.[0] : -Infinity;
-    const high = v.end ? dateRange(v.end)?.[1] : Infinity;
-    return low !== undefined && high !== undefined ? [low, high] : undefined;
+  const a = firsts.flatMap((f) => tokensOf(f.type, f.value)).filter((t) => t.value !== null);
+  const b = seconds.flatMap((s) => compositeSecond(specs[1].type, s.type, s.value));
+  for (const first of a) {
+    for (const second of b) rows.push({ type: 'composite', code: param.code, system1: first.system, value1: first.value, ...second });
   }
-  return undefined;
-}
-
-function isString(x: unknown): x is string {
-  return typeof x === 'string' && x.length > 0;
 }
 
 function dedupe(rows: IndexRow[]): IndexRow[] {
   const seen = new Set<string>();
   return rows.filter((r) => {
-    const key = JSON.stringify(r);
+    const key = Object.values(r).join('\u0001');
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

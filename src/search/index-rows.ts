@@ -1,15 +1,10 @@
 /**
  * Normalised search-index values, extracted once in the core at write time (DESIGN.md decision 2)
- * and stored as they are by every adapter. `code` is the SearchParameter's code.
+ * and stored as they are by every adapter. `code` is the SearchParameter's code; derived rows use
+ * `code:identifier` (Reference.identifier, for `:identifier`), `code:of-type` (Identifier.type plus
+ * value, for `:of-type`) and `code:canonical` (UCUM quantities in base units).
  */
-export type IndexRow =
-  | StringRow
-  | TokenRow
-  | ReferenceRow
-  | DateRow
-  | NumberRow
-  | QuantityRow
-  | UriRow;
+export type IndexRow = StringRow | TokenRow | ReferenceRow | DateRow | NumberRow | QuantityRow | UriRow | CompositeRow;
 
 /** `value` is case- and accent-folded (for the default starts-with match); `exact` is the original text. */
 export interface StringRow {
@@ -19,7 +14,10 @@ export interface StringRow {
   exact: string;
 }
 
-/** A code with its system; `text` holds display/text for `:text`. A null system means "no system". */
+/**
+ * A code with its system; `text` holds display/text (folded) for `:text`. A null system means "no
+ * system". For `:of-type` rows, `system` is the type's system and `value` is `typeCode|value`.
+ */
 export interface TokenRow {
   type: 'token';
   code: string;
@@ -56,6 +54,7 @@ export interface NumberRow {
   high: number;
 }
 
+/** A Quantity (or Range bound, Money...) with its precision range; `unit` is Quantity.code or else Quantity.unit. */
 export interface QuantityRow {
   type: 'quantity';
   code: string;
@@ -71,3 +70,24 @@ export interface UriRow {
   code: string;
   value: string;
 }
+
+/**
+ * One value of a composite SearchParameter: a token first component and a second component whose
+ * fields depend on its type (token: system2/value2; string: value2 folded; date: low2/high2;
+ * number and quantity: num2 with low2/high2, quantity also system2 and value2 as the unit).
+ */
+export interface CompositeRow {
+  type: 'composite';
+  code: string;
+  system1: string | null;
+  value1: string | null;
+  system2: string | null;
+  value2: string | null;
+  num2: number | null;
+  low2: number | null;
+  high2: number | null;
+}
+
+/** Sentinels for open ends of ranges (finite, so every backend can store and compare them). */
+export const RANGE_MIN = -8.64e15 - 1;
+export const RANGE_MAX = 8.64e15 + 1;

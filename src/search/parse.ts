@@ -1,26 +1,41 @@
 import type { Config } from '../config';
 import type { DefinitionRegistry, SearchParamEntry } from '../definitions/registry';
-import { FhirError } from '../fhir/errors';
-import { assertValidId } from '../fhir/util';
-import { foldString } from './normalize';
+import { ID_RE } from '../fhir/util';
+import { badSearch, show, unsupported } from './errors';
+import { isLowCardinality } from './elements';
+import { compositeSecondType } from './extract';
 import type { Predicate } from './plan';
+import { applyResultParam, IGNORED_PARAMS, RESULT_PARAMS, type ResultParams } from './result-params';
+import { expandSpecValueSet, type SystemCode } from './terminology';
+import { splitUnescaped, valuePredicate, type ValueContext } from './values';
 
-/** The SearchParameter types this parser turns into predicates. */
-const SUPPORTED_TYPES = new Set(['string', 'token', 'reference', 'uri']);
+/** Caps that keep one request from fanning out into an unbounded query. */
+export const LIMITS = { params: 100, valueLength: 4096, orValues: 100, chainDepth: 4 };
 
-/** Whether searches on this parameter are supported (what the CapabilityStatement lists). */
-export function isSupportedParam(param: SearchParamEntry): boolean {
-  return SUPPORTED_TYPES.has(param.type) && param.expression !== undefined;
+const COMPOSITE_SECONDS = new Set(['token', 'string', 'date', 'number', 'quantity']);
+
+/** Whether searches on this parameter work (what the CapabilityStatement lists). */
+export function isSupportedParam(registry: DefinitionRegistry, resourceType: string, param: SearchParamEntry): boolean {
+  if (!param.expression || param.type === 'special') return false;
+  if (param.type === 'composite') return COMPOSITE_SECONDS.has(compositeSecondType(registry, resourceType, param) ?? '');
+  return true;
 }
 
-/** Parameters that steer the result rather than select resources. */
-const RESULT_PARAMS = new Set(['_count', '_cursor', '_total', '_format', '_pretty', '_summary', '_elements', '_sort']);
+export interface ParseOptions {
+  handling: 'strict' | 'lenient';
+  baseUrl: string;
+  now: number;
+  /** The grants' predicates on a type reached by a chain or `_has`; null: nothing of it is visible. */
+  access?: (resourceType: string) => Predicate[] | null;
+  /** Stored ValueSets fetched ahead for `:in`/`:not-in` (the specification's are expanded here). */
+  valueSets?: Map<string, SystemCode[] | null>;
+  /** System-level search: `_type` was consumed by the caller. */
+  system?: boolean;
+}
 
-export interface ParsedSearch {
+export interface ParsedSearch extends ResultParams {
+  resourceTypes: string[];
   where: Predicate[];
-  count: number;
-  cursor?: string;
-  total: 'none' | 'accurate';
   /** The parameters applied, for the self link. */
   applied: [string, string][];
   /** Parameters ignored because unknown or unsupported (reported, or 400 under Prefer: handling=strict). */
@@ -28,30 +43,45 @@ export interface ParsedSearch {
 }
 
 /**
- * Parses search parameters against the SearchParameter registry into plan predicates.
- * Values are data, never query syntax: each becomes a bound parameter in the adapter.
+ * Parses search parameters against the SearchParameter registry into plan predicates (one AND term
+ * per parameter, one OR term per comma-separated value). Values are data, never query syntax.
  */
 export function parseSearch(
   registry: DefinitionRegistry,
-  resourceType: string,
+  resourceTypes: string[],
   query: [string, string][],
   config: Pick<Config, 'defaultCount' | 'maxCount'>,
-  handling: 'strict' | 'lenient' = 'lenient'
+  options: ParseOptions
 ): ParsedSearch {
-  const out: ParsedSearch = { where: [], count: config.defaultCount, total: 'none', applied: [], ignored: [] };
+  if (query.length > LIMITS.params) throw badSearch('TOO-MANY', `At most ${LIMITS.params} search parameters`);
+  const out: ParsedSearch = {
+    resourceTypes,
+    where: [],
+    count: config.defaultCount,
+    total: 'accurate',
+    totalGiven: false,
+    sort: [],
+    include: [],
+    revinclude: [],
+    applied: [],
+    ignored: [],
+  };
+  const parser = new ParamParser(registry, options);
   for (const [rawName, value] of query) {
-    if (value === '') continue; // empty parameters are ignored (search.html#errors)
-    const [name, modifier] = splitModifier(rawName);
-    if (RESULT_PARAMS.has(name)) {
-      applyResultParam(out, name, value, config);
+    if (value === '' || IGNORED_PARAMS.has(rawName)) continue; // empty parameters are ignored (search.html#errors)
+    if (value.length > LIMITS.valueLength || rawName.length > 256) throw badSearch('TOO-LONG', `Search parameter "${show(rawName)}" is too long`);
+    if (rawName === '_type' && options.system) continue;
+    const colon = rawName.indexOf(':');
+    const base = colon < 0 ? rawName : rawName.slice(0, colon);
+    if (RESULT_PARAMS.has(base)) {
+      const echo = applyResultParam(out, registry, resourceTypes, base, colon < 0 ? undefined : rawName.slice(colon + 1), value, config);
+      if (echo !== undefined && base !== '_count') out.applied.push([rawName, echo]);
       continue;
     }
-    const predicate = parseParam(registry, resourceType, name, modifier, value);
+    const predicate = parser.parameter(resourceTypes, rawName, value, 0);
     if (!predicate) {
-      if (handling === 'strict') {
-        throw new FhirError('invalid', 'FHIR-0400-PARAM', `Unknown or unsupported search parameter "${rawName}" for ${resourceType}`, {
-          code: 'not-supported',
-        });
+      if (options.handling === 'strict') {
+        throw unsupported('PARAM', `Unknown or unsupported search parameter "${show(rawName)}" for ${resourceTypes.length === 1 ? resourceTypes[0] : 'these types'}`);
       }
       out.ignored.push(rawName);
       continue;
@@ -62,106 +92,130 @@ export function parseSearch(
   return out;
 }
 
-function splitModifier(raw: string): [string, string | undefined] {
-  const i = raw.indexOf(':');
-  return i < 0 ? [raw, undefined] : [raw.slice(0, i), raw.slice(i + 1)];
-}
+class ParamParser {
+  private readonly vc: ValueContext;
+  /** The types the parameter being parsed applies to. */
+  private types: string[] = [];
 
-function applyResultParam(out: ParsedSearch, name: string, value: string, config: Pick<Config, 'maxCount'>): void {
-  switch (name) {
-    case '_count': {
-      if (!/^\d{1,6}$/.test(value)) throw new FhirError('invalid', 'FHIR-0400-COUNT', `_count must be a non-negative integer, got "${value}"`);
-      out.count = Math.min(Number(value), config.maxCount);
-      out.applied.push([name, String(out.count)]);
-      return;
+  constructor(
+    private readonly registry: DefinitionRegistry,
+    private readonly options: ParseOptions
+  ) {
+    this.vc = {
+      baseUrl: options.baseUrl,
+      now: options.now,
+      expand: (url) => options.valueSets?.get(url) ?? expandSpecValueSet(url),
+      compositeSecondType: (param) => compositeSecondType(registry, firstBase(param), param),
+      isBroad: (param) => param.type === 'token' && this.types.every((t) => isLowCardinality(t, param)),
+    };
+  }
+
+  /** A parameter as one predicate; undefined when it is unknown or unsupported here. */
+  parameter(types: string[], rawName: string, value: string, depth: number): Predicate | undefined {
+    this.types = types;
+    if (depth > LIMITS.chainDepth) throw badSearch('CHAIN-DEPTH', `Chains and _has may nest at most ${LIMITS.chainDepth} deep`);
+    if (rawName.startsWith('_has:')) return this.has(types, rawName, value, depth);
+    const dot = rawName.indexOf('.');
+    if (dot >= 0) return this.chain(types, rawName.slice(0, dot), rawName.slice(dot + 1), value, depth);
+    return this.leaf(types, rawName, value);
+  }
+
+  private leaf(types: string[], rawName: string, value: string): Predicate | undefined {
+    const colon = rawName.indexOf(':');
+    const code = colon < 0 ? rawName : rawName.slice(0, colon);
+    const modifier = colon < 0 ? undefined : rawName.slice(colon + 1);
+    const values = splitUnescaped(value, ',');
+    if (values.length > LIMITS.orValues) throw badSearch('TOO-MANY-VALUES', `At most ${LIMITS.orValues} values per parameter`);
+    if (code === '_id') {
+      for (const id of values) if (!ID_RE.test(id)) throw badSearch('ID', `"${show(id)}" is not a valid id`);
+      if (modifier === undefined) return { kind: 'id', ids: values };
+      if (modifier === 'not') return { kind: 'not', predicate: { kind: 'id', ids: values } };
+      throw unsupported('MODIFIER', `Modifier :${show(modifier)} is not supported on _id`);
     }
-    case '_cursor':
-      out.cursor = value;
-      return;
-    case '_total':
-      if (!['none', 'estimate', 'accurate'].includes(value)) {
-        throw new FhirError('invalid', 'FHIR-0400-TOTAL', `_total must be none, estimate or accurate, got "${value}"`);
+    const param = this.common(types, code);
+    if (!param) return undefined;
+    if (modifier === 'missing') {
+      if (value !== 'true' && value !== 'false') throw badSearch('MISSING', `:missing takes true or false, got "${show(value)}"`);
+      const missing = value === 'true';
+      const own: Predicate = { kind: 'missing', code, type: param.type as Extract<Predicate, { kind: 'missing' }>['type'], missing };
+      if (param.type !== 'reference') return own;
+      // a reference given only by identifier is present too
+      const byIdentifier: Predicate = { kind: 'missing', code: `${code}:identifier`, type: 'token', missing };
+      return missing ? { kind: 'and', all: [own, byIdentifier] } : { kind: 'or', any: [own, byIdentifier] };
+    }
+    const any = values.map((v) => {
+      if (v === '') throw badSearch('EMPTY-VALUE', `An empty value in the list of ${show(rawName)}`);
+      return valuePredicate(param, modifier, v, this.vc);
+    });
+    return any.length === 1 ? any[0] : { kind: 'or', any };
+  }
+
+  /** The parameter `code` when every searched type has it with the same type and it is supported. */
+  private common(types: string[], code: string): SearchParamEntry | undefined {
+    let found: SearchParamEntry | undefined;
+    for (const t of types) {
+      const p = this.registry.searchParameter(t, code);
+      if (!p || !isSupportedParam(this.registry, t, p)) {
+        if (types.length > 1) throw badSearch('TYPE-PARAM', `"${show(code)}" is not a supported parameter common to all of _type`);
+        return undefined;
       }
-      out.total = value === 'none' ? 'none' : 'accurate';
-      out.applied.push([name, value]);
-      return;
-    default:
-      return;
-  }
-}
-
-/** Splits on commas not escaped with a backslash (search.html#escaping), and unescapes. */
-export function splitOr(value: string): string[] {
-  return value.split(/(?<!\\),/).map((v) => v.replace(/\\([,|$\\])/g, '$1'));
-}
-
-/** Splits a token on the first unescaped '|'. */
-function splitToken(value: string): [string | undefined, string] {
-  const i = value.search(/(?<!\\)\|/);
-  if (i < 0) return [undefined, value];
-  return [value.slice(0, i), value.slice(i + 1)];
-}
-
-function parseParam(
-  registry: DefinitionRegistry,
-  resourceType: string,
-  name: string,
-  modifier: string | undefined,
-  value: string
-): Predicate | undefined {
-  if (name === '_id' && !modifier) {
-    const ids = splitOr(value);
-    ids.forEach(assertValidId);
-    return { kind: 'id', ids };
-  }
-  const param = registry.searchParameter(resourceType, name);
-  if (!param || !isSupportedParam(param)) return undefined;
-  const values = value.split(/(?<!\\),/);
-  const any: Predicate[] = [];
-  for (const raw of values) {
-    const p = parseValue(param.type, name, modifier, raw, param.definition.target ?? []);
-    if (!p) return undefined;
-    any.push(p);
-  }
-  return any.length === 1 ? any[0] : { kind: 'or', any };
-}
-
-function parseValue(
-  type: string,
-  code: string,
-  modifier: string | undefined,
-  raw: string,
-  targets: readonly string[]
-): Predicate | undefined {
-  const unescape = (s: string) => s.replace(/\\([,|$\\])/g, '$1');
-  switch (type) {
-    case 'string':
-      if (modifier === undefined) return { kind: 'string', code, match: 'start', value: foldString(unescape(raw)) };
-      if (modifier === 'exact') return { kind: 'string', code, match: 'exact', value: unescape(raw) };
-      if (modifier === 'contains') return { kind: 'string', code, match: 'contains', value: foldString(unescape(raw)) };
-      return undefined;
-    case 'token': {
-      if (modifier !== undefined) return undefined;
-      const [system, codeValue] = splitToken(raw);
-      const v = codeValue === '' ? undefined : unescape(codeValue);
-      if (system === undefined) return { kind: 'token', code, value: v };
-      return { kind: 'token', code, system: system === '' ? null : unescape(system), value: v };
+      if (found && found.type !== p.type) throw badSearch('TYPE-PARAM', `"${show(code)}" differs in type across _type`);
+      found ??= p;
     }
-    case 'reference': {
-      const v = unescape(raw);
-      if (modifier !== undefined && !/^[A-Z][A-Za-z]+$/.test(modifier)) return undefined;
-      if (/^[A-Za-z0-9\-.]{1,64}$/.test(v)) {
-        // a bare id: Type/id when the modifier or the parameter's single target names the type
-        const targetType = modifier ?? (targets.length === 1 ? targets[0] : undefined);
-        return targetType ? { kind: 'reference', code, reference: `${targetType}/${v}` } : { kind: 'reference', code, targetId: v };
-      }
-      if (modifier !== undefined) return undefined;
-      return { kind: 'reference', code, reference: v.replace(/\/_history\/[^/]+$/, '') };
-    }
-    case 'uri':
-      if (modifier !== undefined) return undefined;
-      return { kind: 'uri', code, value: unescape(raw) };
-    default:
-      return undefined;
+    return found;
   }
+
+  /** `ref[:Type].rest`: the reference points at a resource for which `rest` holds. */
+  private chain(types: string[], link: string, rest: string, value: string, depth: number): Predicate | undefined {
+    const colon = link.indexOf(':');
+    const code = colon < 0 ? link : link.slice(0, colon);
+    const typeModifier = colon < 0 ? undefined : link.slice(colon + 1);
+    const param = this.common(types, code);
+    if (!param || param.type !== 'reference') return undefined;
+    if (typeModifier !== undefined && !this.registry.isResourceType(typeModifier)) throw badSearch('CHAIN', `Unknown type :${show(typeModifier)} in a chain`);
+    const nextCode = rest.split(/[.:]/, 1)[0];
+    const candidates = typeModifier ? [typeModifier] : targetTypes(this.registry, param);
+    const targets = candidates.filter((t) => nextCode === '_id' || nextCode === '_has' || this.registry.searchParameter(t, nextCode));
+    if (targets.length === 0) return undefined;
+    const any: Predicate[] = [];
+    for (const target of targets) {
+      const inner = this.parameter([target], rest, value, depth + 1);
+      if (!inner) return undefined;
+      const access = this.access(target);
+      if (access === null) continue; // nothing of this type is visible: it cannot match
+      any.push({ kind: 'chain', code, targetTypes: [target], where: [inner, ...access] });
+    }
+    return any.length === 1 ? any[0] : { kind: 'or', any };
+  }
+
+  /** `_has:Source:ref:rest`: some Source whose `ref` points here satisfies `rest`. */
+  private has(types: string[], rawName: string, value: string, depth: number): Predicate | undefined {
+    const m = /^_has:([A-Z][A-Za-z]{1,63}):([a-z][A-Za-z0-9-]{0,63}):(.+)$/.exec(rawName);
+    if (!m || !this.registry.isResourceType(m[1])) throw badSearch('HAS', `"${show(rawName)}" is not _has:Type:reference:parameter`);
+    const [, sourceType, code, rest] = m;
+    const ref = this.registry.searchParameter(sourceType, code);
+    if (!ref || ref.type !== 'reference') throw badSearch('HAS', `${sourceType} has no reference parameter "${show(code)}"`);
+    const targets = ref.definition.target ?? [];
+    if (targets.length && !types.every((t) => targets.includes(t as never))) {
+      throw badSearch('HAS', `${sourceType}.${code} does not refer to ${types.join(', ')}`);
+    }
+    const inner = this.parameter([sourceType], rest, value, depth + 1);
+    if (!inner) return undefined;
+    const access = this.access(sourceType);
+    if (access === null) return { kind: 'or', any: [] };
+    return { kind: 'has', sourceType, code, where: [inner, ...access] };
+  }
+
+  private access(type: string): Predicate[] | null {
+    return this.options.access ? this.options.access(type) : [];
+  }
+}
+
+function targetTypes(registry: DefinitionRegistry, param: SearchParamEntry): string[] {
+  const targets = (param.definition.target ?? []) as string[];
+  return targets.length ? targets.filter((t) => registry.isResourceType(t)) : registry.resourceTypes();
+}
+
+function firstBase(param: SearchParamEntry): string {
+  return (param.definition.base?.[0] as string | undefined) ?? 'Resource';
 }

@@ -27,7 +27,7 @@ export function buildCapabilityStatement(
   const resources: CapabilityStatementRestResource[] = ctx.registry.resourceTypes().map((type) => {
     const params = ctx.registry
       .searchParameters(type)
-      .filter((p) => isSupportedParam(p))
+      .filter((p) => isSupportedParam(ctx.registry, type, p))
       .map((p) => ({ name: p.code, definition: p.definition.url, type: p.type }));
     return {
       type: type as CapabilityStatementRestResource['type'],

@@ -20,6 +20,9 @@ export class IndexTables {
         'INSERT INTO idx_quantity (rid, resource_type, code, value, low, high, system, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
       ),
       uri: db.prepare('INSERT INTO idx_uri (rid, resource_type, code, value) VALUES (?, ?, ?, ?)'),
+      composite: db.prepare(
+        'INSERT INTO idx_composite (rid, resource_type, code, system1, value1, system2, value2, num2, low2, high2) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+      ),
     };
     this.clear = INDEX_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE rid = ?`));
   }
@@ -48,6 +51,9 @@ export class IndexTables {
           break;
         case 'uri':
           this.insert.uri.run(rid, resourceType, row.code, row.value);
+          break;
+        case 'composite':
+          this.insert.composite.run(rid, resourceType, row.code, row.system1, row.value1, row.system2, row.value2, row.num2, row.low2, row.high2);
           break;
       }
     }

@@ -10,7 +10,8 @@ import {
   type VersionRecord,
   type WriteOp,
 } from '../port';
-import { compileWhere } from './compile';
+import { explainSearch, runSearch } from './search';
+import { clearReindexRequired, IndexMaintenance, migrateIndexTables, reindexRequired, type ReindexItem } from './index-maintenance';
 import { IndexTables } from './index-tables';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 
@@ -108,21 +109,12 @@ class SqliteSession implements StoreSession {
   }
 
   async search(plan: SearchPlan): Promise<SearchPage> {
-    const { sql, params } = compileWhere(plan);
-    const after = plan.after !== undefined ? Number(plan.after) : undefined;
-    const pageSql = after !== undefined && Number.isSafeInteger(after) ? `${sql} AND r.rid > ?` : sql;
-    const pageParams = after !== undefined && Number.isSafeInteger(after) ? [...params, after] : params;
-    const rows = this.db
-      .prepare(
-        `SELECT r.rid, ${VERSION_COLUMNS} FROM resource r JOIN resource_version v ON v.sv = r.sv WHERE ${pageSql} ORDER BY r.rid LIMIT ?`
-      )
-      .all(...pageParams, plan.count + 1) as unknown as (VersionRow & { rid: number })[];
-    const page: SearchPage = { records: rows.slice(0, plan.count).map(toRecord) };
-    if (rows.length > plan.count) page.next = String(rows[plan.count - 1].rid);
-    if (plan.total === 'accurate') {
-      page.total = (this.db.prepare(`SELECT count(*) AS n FROM resource r WHERE ${sql}`).get(...params) as { n: number }).n;
-    }
-    return page;
+    return runSearch(this.db, plan, toRecord, VERSION_COLUMNS);
+  }
+
+  /** EXPLAIN QUERY PLAN of a plan's first page (for tests that check index use). */
+  explain(plan: SearchPlan): string[] {
+    return explainSearch(this.db, plan, VERSION_COLUMNS);
   }
 
   async write(ops: WriteOp[]): Promise<VersionRecord[]> {
@@ -209,6 +201,7 @@ export class SqliteStore implements Store {
   /** Write scopes run one at a time: SQLite has a single writer. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private maintenance: IndexMaintenance | undefined;
 
   constructor(options: SqliteStoreOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
@@ -216,6 +209,7 @@ export class SqliteStore implements Store {
     this.writer = new DatabaseSync(file);
     this.writer.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA busy_timeout = 5000;`);
     this.writer.exec(SCHEMA);
+    migrateIndexTables(this.writer);
     this.writer.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     this.reader = new DatabaseSync(file, { readOnly: true });
     this.reader.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;');
@@ -238,6 +232,9 @@ export class SqliteStore implements Store {
   search(plan: SearchPlan) {
     return this.readSession.search(plan);
   }
+  explain(plan: SearchPlan): string[] {
+    return this.readSession.explain(plan);
+  }
 
   transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
@@ -255,6 +252,22 @@ export class SqliteStore implements Store {
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /** Replaces the index rows of current versions (reindex); runs in the write queue. */
+  replaceIndex(items: ReindexItem[]): Promise<number> {
+    return this.transaction(async () => {
+      this.maintenance ??= new IndexMaintenance(this.writer);
+      return this.maintenance.replace(items);
+    });
+  }
+
+  /** Whether an index-table migration left the index empty until a reindex runs; `done` clears the mark. */
+  reindexRequired(done = false): Promise<boolean> {
+    return this.transaction(async () => {
+      if (done) clearReindexRequired(this.writer);
+      return reindexRequired(this.writer);
+    });
   }
 
   async currentStoreVersion(): Promise<number> {

@@ -1,0 +1,66 @@
+import { SingleBar, Presets } from 'cli-progress';
+import { ConfigError, loadConfig } from '../config';
+import { getRegistry } from '../definitions/registry';
+import { canReindex, reindex } from '../operations/reindex';
+import { createStore } from '../storage';
+
+const USAGE = `Usage: npm run reindex [-- Type1,Type2]
+Re-extracts the search-index rows of every current resource (or of the given types) in the store
+configured by DATA_DIR with the SearchParameters known now: after the implementation guide added or
+changed some, or after an upgrade changed the index layout. Safe to run while the server is up.`;
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const registry = getRegistry();
+  const types = argv[0]?.split(',').filter(Boolean);
+  for (const t of types ?? []) {
+    if (!registry.isResourceType(t)) {
+      console.error(`Unknown resource type ${t}\n${USAGE}`);
+      return 2;
+    }
+  }
+  const store = createStore(config);
+  try {
+    if (!canReindex(store)) {
+      console.error(`The ${store.kind} store cannot reindex`);
+      return 2;
+    }
+    const bar = new SingleBar({ format: 'reindex [{bar}] {value}/{total} resources', hideCursor: true }, Presets.shades_classic);
+    const tty = process.stderr.isTTY;
+    let started = false;
+    const result = await reindex({ registry, store }, {
+      types,
+      onBatch: (done, total) => {
+        if (tty && !started) bar.start(total, 0);
+        started = true;
+        if (tty) bar.update(done);
+      },
+    });
+    if (tty && started) bar.stop();
+    console.log(`Reindexed ${result.updated} of ${result.resources} resources in ${config.dataDir}`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  }
+);
