@@ -20,6 +20,7 @@ import type { Authenticate } from './http/fhir-endpoint';
 import { createLogger } from './logging';
 import { OperationRegistry } from './operations/registry';
 import { reindexOperation } from './operations/reindex';
+import { everythingOperation } from './operations/everything';
 import { validateOperation } from './operations/validate';
 import type { Store } from './storage/port';
 import { createStore } from './storage';
@@ -47,6 +48,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
 
   const operations = new OperationRegistry();
   operations.register(validateOperation);
+  operations.register(everythingOperation);
   operations.register(reindexOperation);
   const baseCtx: Omit<RequestContext, 'requestId' | 'access' | 'log'> = {
     baseUrl: config.baseUrl,

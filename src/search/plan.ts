@@ -46,6 +46,8 @@ export type Predicate =
   | { kind: 'id'; ids: string[] }
   /** Of one of these resource types (to scope per-type access terms of a system-level search). */
   | { kind: 'type'; types: string[] }
+  /** The target of a reference from a live resource of `sourceTypes` matching `where` ($everything's referenced resources). */
+  | { kind: 'referencedBy'; sourceTypes: string[]; where: Predicate[] }
   | { kind: 'string'; code: string; match: 'start' | 'exact' | 'contains'; value: string }
   /**
    * system undefined: any system; null: no system. value undefined: any code in the system.

@@ -97,6 +97,15 @@ describe('patient/ scopes confine a token to its patient', () => {
     expect((await as(admin).get(`/fhir/Observation/${ids.obsB}`)).body.subject.reference).toBe('Patient/pat-B');
   });
 
+  it('$everything gives its own record and nothing of the other patient', async () => {
+    const own = await as(token).get('/fhir/Patient/pat-A/$everything?_count=1000');
+    expect(own.status).toBe(200);
+    const found = entryIds(own.body);
+    expect(found).toEqual(expect.arrayContaining(['Patient/pat-A', `Observation/${ids.obsA}`, `Encounter/${ids.encA}`]));
+    expect(JSON.stringify(own.body)).not.toContain('pat-B');
+    expect((await as(token).get('/fhir/Patient/pat-B/$everything')).status).toBe(404);
+  });
+
   it('cannot read the audit trail', async () => {
     expect((await as(token).get('/fhir/AuditEvent')).status).toBe(403);
   });

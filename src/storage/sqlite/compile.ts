@@ -190,6 +190,12 @@ export class PredicateCompiler {
         if (single) return `${alias}.rid IN (SELECT h.rid FROM resource h WHERE h.resource_type = ? AND h.id IN (SELECT x.target_id FROM idx_reference x WHERE ${conds.join(' AND ')}))`;
         return `(${alias}.resource_type || '/' || ${alias}.id) IN (SELECT x.reference FROM idx_reference x WHERE ${conds.join(' AND ')})`;
       }
+      case 'referencedBy': {
+        // driven from the referring rows: their reference rows name the targets by (type, id)
+        const s = this.alias('s');
+        const inner = this.where(p.sourceTypes, p.where, s);
+        return `${alias}.rid IN (SELECT h.rid FROM idx_reference x JOIN resource h ON h.resource_type = x.target_type AND h.id = x.target_id WHERE x.rid IN (SELECT ${s}.rid FROM resource ${s} WHERE ${inner}))`;
+      }
       case 'compartment':
         this.bind(p.compartment);
         if (this.correlated) return `EXISTS (SELECT 1 FROM resource_compartment WHERE compartment = ? AND rid = ${alias}.rid)`;
@@ -276,6 +282,7 @@ function rank(p: Predicate): number {
     case 'compartment':
       return 2;
     case 'has':
+    case 'referencedBy':
       return 3;
     case 'date':
     case 'number':
