@@ -28,6 +28,8 @@ export interface Config {
   /** An external authorization server whose tokens are accepted too. */
   externalIssuer?: string;
   externalJwksUrl?: string;
+  /** Profiles a resource of a type must claim (one of), from FHIR_REQUIRED_PROFILES. */
+  requiredProfiles: Record<string, string[]>;
 }
 
 export class ConfigError extends Error {}
@@ -86,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapClientSecret: env.FHIR_BOOTSTRAP_CLIENT_SECRET || undefined,
     externalIssuer: env.FHIR_EXTERNAL_ISSUER || undefined,
     externalJwksUrl: env.FHIR_EXTERNAL_JWKS_URL || undefined,
+    requiredProfiles: requiredProfiles(env.FHIR_REQUIRED_PROFILES),
   };
 }
 
@@ -114,4 +117,15 @@ function authMode(env: NodeJS.ProcessEnv): 'smart' | 'none' {
     throw new ConfigError('FHIR_EXTERNAL_ISSUER and FHIR_EXTERNAL_JWKS_URL go together');
   }
   return v;
+}
+
+/** `Patient=http://...insured-patient,Basic=url1|url2`: the profiles a type's resources must claim. */
+function requiredProfiles(raw: string | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const part of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([A-Z][A-Za-z]+)=(.+)$/.exec(part);
+    if (!m) throw new ConfigError(`FHIR_REQUIRED_PROFILES: expected Type=url[|url...], got "${part}"`);
+    out[m[1]] = m[2].split('|').map((u) => u.trim());
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { apiAuditEvent } from './audit/api-event';
 import { AuditWriter } from './audit/writer';
+import { installImplementationGuide, profileValidationHook } from './definitions/install-ig';
 import { getRegistry } from './definitions/registry';
 import { OPEN_ACCESS } from './fhir/access';
 import type { RequestContext } from './fhir/context';
@@ -24,7 +25,6 @@ import { everythingOperation } from './operations/everything';
 import { validateOperation } from './operations/validate';
 import type { Store } from './storage/port';
 import { createStore } from './storage';
-import { validateOrThrow } from './validation/validate';
 
 // package.json sits one level above both src/ (tests) and dist/ (npm start)
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; version: string };
@@ -44,7 +44,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
   const registry = getRegistry();
   const store = options.store ?? createStore(config);
   const hooks = emptyHooks();
-  hooks.beforeStore.push((_ctx, resource) => validateOrThrow(resource));
+  hooks.beforeStore.push(profileValidationHook(config.requiredProfiles));
 
   const operations = new OperationRegistry();
   operations.register(validateOperation);
@@ -58,8 +58,9 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     hooks,
     now: () => new Date(),
   };
+  await installImplementationGuide(baseCtx, log);
   const closers: (() => Promise<void>)[] = [];
-  const statement = () => buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['transaction', 'batch', 'history-system', 'search-system'], security }, {
+  const statement = () => buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['transaction', 'batch', 'history-system', 'search-system'], security, supportedProfiles: registry.profiles.byType() }, {
     name: pkg.name,
     version: pkg.version,
   });

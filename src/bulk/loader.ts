@@ -68,39 +68,11 @@ export class BulkLoader {
   }
 
   private async writeBatch(resources: Resource[]): Promise<void> {
-    const refused: OperationOutcome[] = [];
-    let written = 0;
-    let unchanged = 0;
-    await this.ctx.store.transaction(async (session) => {
-      const ops: WriteOp[] = [];
-      const pending = new Map<string, VersionRecord | WriteOp>(); // this batch's own writes, by Type/id
-      for (const resource of resources) {
-        const key = `${resource.resourceType}/${resource.id}`;
-        try {
-          if (!this.ctx.registry.isResourceType(resource.resourceType)) throw new Error(`unknown resource type ${resource.resourceType}`);
-          const previous = pending.get(key) ?? (await session.readCurrent(resource.resourceType, resource.id as string));
-          if (previous && !previous.deleted && previous.json && sameContent(previous.json, resource)) {
-            unchanged++;
-            continue;
-          }
-          const op = prepareVersion(this.ctx, resource, {
-            id: resource.id as string,
-            previous,
-            method: previous && !previous.deleted ? 'PUT' : 'POST',
-          });
-          ops.push(op);
-          pending.set(key, op);
-          written++;
-        } catch (err) {
-          refused.push(outcomeFor(key, err));
-        }
-      }
-      await session.write(ops);
-    });
-    this.stats.written += written;
-    this.stats.unchanged += unchanged;
-    this.stats.failed += refused.length;
-    if (refused.length) fs.appendFileSync(this.options.errorFile, refused.map((o) => JSON.stringify(o)).join('\n') + '\n');
+    const result = await upsertResources(this.ctx, resources);
+    this.stats.written += result.written;
+    this.stats.unchanged += result.unchanged;
+    this.stats.failed += result.refused.length;
+    if (result.refused.length) fs.appendFileSync(this.options.errorFile, result.refused.map((o) => JSON.stringify(o)).join('\n') + '\n');
     this.options.onProgress?.({ resources: resources.length });
   }
 
@@ -110,6 +82,42 @@ export class BulkLoader {
     fs.writeFileSync(`${this.options.checkpointFile}.tmp`, JSON.stringify(this.checkpoint, null, 1));
     fs.renameSync(`${this.options.checkpointFile}.tmp`, this.options.checkpointFile);
   }
+}
+
+/**
+ * Writes resources with their own ids in one atomic scope (PUT semantics), through the core's write
+ * path; a resource already stored unchanged is not written again, one that fails validation is refused.
+ */
+export async function upsertResources(
+  ctx: RequestContext,
+  resources: Resource[]
+): Promise<{ written: number; unchanged: number; refused: OperationOutcome[] }> {
+  const refused: OperationOutcome[] = [];
+  let written = 0;
+  let unchanged = 0;
+  await ctx.store.transaction(async (session) => {
+    const ops: WriteOp[] = [];
+    const pending = new Map<string, VersionRecord | WriteOp>(); // this batch's own writes, by Type/id
+    for (const resource of resources) {
+      const key = `${resource.resourceType}/${resource.id}`;
+      try {
+        if (!ctx.registry.isResourceType(resource.resourceType)) throw new Error(`unknown resource type ${resource.resourceType}`);
+        const previous = pending.get(key) ?? (await session.readCurrent(resource.resourceType, resource.id as string));
+        if (previous && !previous.deleted && previous.json && sameContent(previous.json, resource)) {
+          unchanged++;
+          continue;
+        }
+        const op = prepareVersion(ctx, resource, { id: resource.id as string, previous, method: previous && !previous.deleted ? 'PUT' : 'POST' });
+        ops.push(op);
+        pending.set(key, op);
+        written++;
+      } catch (err) {
+        refused.push(outcomeFor(key, err));
+      }
+    }
+    await session.write(ops);
+  });
+  return { written, unchanged, refused };
 }
 
 /** Whether the stored version already says what the incoming resource says (meta.versionId/lastUpdated aside). */

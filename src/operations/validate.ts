@@ -1,4 +1,3 @@
-import { isProfileLoaded } from '@medplum/core';
 import type { FhirRequest, FhirResponse, RequestContext } from '../fhir/context';
 import { FhirError } from '../fhir/errors';
 import type { OperationOutcome, Parameters, Resource } from '../fhir/types';
@@ -21,7 +20,8 @@ export const validateOperation: OperationHandler = {
   async handle(ctx, req, target) {
     const type = target.resourceType as string;
     const { resource, mode, profile } = await validateInput(ctx, req, type, target.id);
-    if (profile && !isProfileLoaded(profile)) {
+    const profileSd = profile ? ctx.registry.profiles.get(profile) : undefined;
+    if (profile && !profileSd) {
       throw new FhirError('invalid', 'FHIR-0400-PROFILE', `Profile ${profile} is not known to this server`, { code: 'not-supported' });
     }
     let issues: OperationOutcome['issue'] = [];
@@ -36,7 +36,7 @@ export const validateOperation: OperationHandler = {
       if (mode === 'update' && target.id && resource.id !== target.id) {
         issues.push({ severity: 'error', code: 'invariant', diagnostics: `The id must be ${target.id}`, expression: [`${type}.id`] });
       }
-      issues = [...issues, ...validate(resource, profile)].map((i) => ({ ...i, diagnostics: i.diagnostics ?? i.details?.text }));
+      issues = [...issues, ...validate(resource, profileSd)].map((i) => ({ ...i, diagnostics: i.diagnostics ?? i.details?.text }));
     }
     const outcome: OperationOutcome = {
       resourceType: 'OperationOutcome',

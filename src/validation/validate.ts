@@ -1,16 +1,16 @@
 import { validateResource, OperationOutcomeError } from '@medplum/core';
 import { checkRequiredBindings } from './bindings';
 import { FhirError, type FhirErrorIssue } from '../fhir/errors';
-import type { OperationOutcomeIssue, Resource } from '../fhir/types';
+import type { OperationOutcomeIssue, Resource, StructureDefinition } from '../fhir/types';
 
 /**
  * Validates a resource against the base StructureDefinitions (datatypes, cardinality, invariants)
  * and, when given, a profile. Returns the issues; `validateOrThrow` turns errors into a FhirError.
  */
-export function validate(resource: Resource, profileUrl?: string): OperationOutcomeIssue[] {
+export function validate(resource: Resource, profile?: StructureDefinition): OperationOutcomeIssue[] {
   let issues: OperationOutcomeIssue[];
   try {
-    issues = validateResource(resource, profileUrl ? { profile: profileUrl as never } : undefined);
+    issues = validateResource(resource, profile ? { profile } : undefined);
   } catch (err) {
     if (!(err instanceof OperationOutcomeError)) throw err;
     issues = err.outcome.issue ?? [];
@@ -18,8 +18,8 @@ export function validate(resource: Resource, profileUrl?: string): OperationOutc
   return [...issues, ...checkRequiredBindings(resource)];
 }
 
-export function validateOrThrow(resource: Resource, profileUrl?: string): void {
-  const errors = validate(resource, profileUrl).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+export function validateOrThrow(resource: Resource, profile?: StructureDefinition): void {
+  const errors = validate(resource, profile).filter((i) => i.severity === 'error' || i.severity === 'fatal');
   if (errors.length === 0) return;
   const issues: FhirErrorIssue[] = errors.map((i) => ({
     code: i.code,
