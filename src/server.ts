@@ -22,6 +22,7 @@ import { createLogger } from './logging';
 import { OperationRegistry } from './operations/registry';
 import { reindexOperation } from './operations/reindex';
 import { everythingOperation } from './operations/everything';
+import { insuredProfileOperation } from './operations/insured-profile';
 import { validateOperation } from './operations/validate';
 import type { Store } from './storage/port';
 import { createStore } from './storage';
@@ -49,6 +50,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
   const operations = new OperationRegistry();
   operations.register(validateOperation);
   operations.register(everythingOperation);
+  operations.register(insuredProfileOperation);
   operations.register(reindexOperation);
   const baseCtx: Omit<RequestContext, 'requestId' | 'access' | 'log'> = {
     baseUrl: config.baseUrl,
