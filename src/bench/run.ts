@@ -1,0 +1,112 @@
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { load, request, type Measure } from './load';
+
+export interface BenchOptions {
+  connections: number;
+  posters: number;
+  durationMs: number;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The embedded database's own insert rate for the same rows, without HTTP or FHIR (the ingest ceiling). */
+export function sqliteCeiling(ndjsonDir: string): number {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ceiling-'));
+  const db = new DatabaseSync(path.join(dir, 'c.sqlite'));
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE r (id INTEGER PRIMARY KEY, type TEXT, rid TEXT, json TEXT); CREATE UNIQUE INDEX r_key ON r (type, rid);');
+  const rows = fs.readdirSync(ndjsonDir).flatMap((f) => fs.readFileSync(path.join(ndjsonDir, f), 'utf8').trim().split('\n'));
+  const insert = db.prepare('INSERT INTO r (type, rid, json) VALUES (?, ?, ?)');
+  const t0 = performance.now();
+  db.exec('BEGIN');
+  for (const line of rows) {
+    const r = JSON.parse(line) as { resourceType: string; id: string };
+    insert.run(r.resourceType, r.id, line);
+  }
+  db.exec('COMMIT');
+  const rate = Math.round(rows.length / ((performance.now() - t0) / 1000));
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return rate;
+}
+
+/** A bare node:http server answering every request with one stored resource's JSON from memory (the read ceiling). */
+export async function readCeiling(json: string, o: BenchOptions): Promise<Measure> {
+  const server = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(json));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/fhir/Patient/x`;
+  const m = await load(async () => (await request(url)).status === 200, o.connections, o.durationMs);
+  await new Promise((r) => server.close(r));
+  return m;
+}
+
+export interface ServerProcess {
+  base: string;
+  pid: number;
+  dataDir: string;
+  stop(): Promise<void>;
+  peakRssMb(): number;
+}
+
+/** Starts the built server as its own process on a fresh data directory. */
+export async function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-data-'));
+  const port = await new Promise<number>((resolve) => {
+    const s = http.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', FHIR_BASE_URL: `http://127.0.0.1:${port}/fhir`, FHIR_AUTH: 'none', FHIR_AUDIT: 'off', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}/fhir`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await request(`${base}/metadata`)).status === 200) break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  let peak = 0;
+  const peakRssMb = () => {
+    try {
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? 0);
+      peak = Math.max(peak, kb / 1024);
+    } catch {
+      /* the process has exited */
+    }
+    return Math.round(peak);
+  };
+  return {
+    base,
+    pid: proc.pid as number,
+    dataDir,
+    peakRssMb,
+    async stop() {
+      peakRssMb();
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    },
+  };
+}
+
+export function diskMb(dir: string): number {
+  return Math.round(Number(execFileSync('du', ['-sk', dir], { encoding: 'utf8' }).split('\t')[0]) / 1024);
+}
+
+/** The bulk loader on the NDJSON, into a fresh data directory: resources per second as it reports them. */
+export function bulkLoad(ndjsonDir: string): number {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-import-'));
+  try {
+    const out = execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'import.js'), ndjsonDir], { env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' });
+    return Number(/\((\d+) resources\/s\)/.exec(out)?.[1] ?? 0);
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}

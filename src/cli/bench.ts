@@ -1,0 +1,112 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { load, request, type Measure } from '../bench/load';
+import { bulkLoad, diskMb, readCeiling, sqliteCeiling, startServer } from '../bench/run';
+
+const USAGE = `Usage: npm run bench -- [--persons N] [--days D] [--connections C] [--posters P] [--duration S] [--out results.json] [--smoke]
+Generates a population, starts the server as its own process on a fresh data directory (embedded
+store, FHIR_AUTH=none, FHIR_AUDIT=off), and measures ingest, reads, searches and operations against
+their ceilings. --smoke: a small, quick run that checks the harness, never timings.`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      persons: { type: 'string', default: '200' },
+      days: { type: 'string', default: '14' },
+      connections: { type: 'string', default: '32' },
+      posters: { type: 'string', default: '8' },
+      duration: { type: 'string', default: '10' },
+      out: { type: 'string', default: 'bench-results.json' },
+      smoke: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const smoke = values.smoke;
+  const persons = smoke ? 10 : Number(values.persons);
+  const o = { connections: smoke ? 4 : Number(values.connections), posters: smoke ? 2 : Number(values.posters), durationMs: (smoke ? 1 : Number(values.duration)) * 1000 };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pop-'));
+  execFileSync(process.execPath, [path.join(__dirname, 'generate.js'), '--persons', String(persons), '--days', smoke ? '2' : String(values.days), '--out', dir], { stdio: 'inherit' });
+  const bundles = fs.readdirSync(path.join(dir, 'bundles')).sort().map((f) => fs.readFileSync(path.join(dir, 'bundles', f), 'utf8'));
+  const resources = bundles.reduce((n, b) => n + (JSON.parse(b).entry?.length ?? 0), 0);
+  const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, persons, resources, options: o };
+  const rows: [string, Measure | number | string, string?][] = [];
+
+  const server = await startServer();
+  try {
+    // ingest: transaction Bundles from concurrent posters
+    const ingest = await load(async (i) => (await request(server.base, 'POST', bundles[i])).status === 200, o.posters, 3600_000, bundles.length);
+    const ingestRate = Math.round(resources / ingest.seconds);
+    const ceiling = sqliteCeiling(path.join(dir, 'ndjson'));
+    rows.push(['ingest (transaction bundles)', `${ingestRate} resources/s`, `${((ingestRate / ceiling) * 100).toFixed(1)}% of SQLite's own ${ceiling}/s; bundle p95 ${ingest.p95} ms`]);
+    results.ingest = { ...ingest, resourcesPerSecond: ingestRate, ceiling };
+    const loaderRate = bulkLoad(path.join(dir, 'ndjson'));
+    rows.push(['ingest (bulk loader)', `${loaderRate} resources/s`, `${((loaderRate / ceiling) * 100).toFixed(1)}% of the ceiling`]);
+    results.bulkLoader = { resourcesPerSecond: loaderRate };
+
+    const ids = (await ndjsonIds(path.join(dir, 'ndjson', 'Patient.ndjson'))).slice(0, 1000);
+    const pick = (i: number) => ids[i % ids.length];
+    const samplePatient = (await request(`${server.base}/Patient/${ids[0]}`)).text;
+    const phases: [string, (i: number) => string][] = [
+      ['read by id', (i) => `/Patient/${pick(i)}`],
+      ['search patient + code', (i) => `/Observation?patient=${pick(i)}&code=http://loinc.org|8867-4&_count=20`],
+      ['search identifier', (i) => `/Patient?identifier=http://insured.example.org/fhir/sid/medical-insurance-number|MI-${Math.floor((i % (ids.length / 2)) / 1)}-0`],
+      ['search family name', (i) => `/Patient?family=${['Zhang', 'Wang', 'Li', 'Chen'][i % 4]}&_count=20`],
+      ['search date range', (i) => `/Encounter?patient=${pick(i)}&date=ge2026-01-01&date=lt2026-07-01`],
+      ['search chained', (i) => `/Observation?patient.identifier=http://insured.example.org/fhir/sid/medical-insurance-number|MI-${i % 50}-0&_count=10`],
+      ['$everything', (i) => `/Patient/${pick(i)}/$everything?_count=1000`],
+      ['$insured-profile', (i) => `/Patient/${pick(i)}/$insured-profile`],
+    ];
+    for (const [name, url] of phases) {
+      const m = await load(async (i) => (await request(`${server.base}${url(i)}`)).status === 200, o.connections, o.durationMs);
+      rows.push([name, m]);
+      results[name] = m;
+    }
+    const update = await load(async (i) => {
+      const p = JSON.parse(samplePatient) as { id: string; active?: boolean; meta?: unknown };
+      p.active = i % 2 === 0;
+      delete p.meta;
+      return (await request(`${server.base}/Patient/${p.id}`, 'PUT', JSON.stringify(p))).status === 200;
+    }, Math.min(o.connections, 8), o.durationMs);
+    rows.push(['update', update]);
+    results.update = update;
+    const ceilingRead = await readCeiling(samplePatient, o);
+    const read = results['read by id'] as Measure;
+    rows.push(['read ceiling (bare node:http)', ceilingRead, `reads reach ${((read.perSecond / ceilingRead.perSecond) * 100).toFixed(1)}% of it`]);
+    results.readCeiling = ceilingRead;
+    results.peakRssMb = server.peakRssMb();
+    results.storeMb = diskMb(server.dataDir);
+  } finally {
+    await server.stop();
+    fs.rmSync(server.dataDir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  rows.push(['server peak memory', `${results.peakRssMb} MB`], ['store on disk', `${results.storeMb} MB`]);
+  console.log(`\n${persons} persons, ${resources} resources; ${os.cpus().length} cores; node ${process.version}\n`);
+  for (const [name, m, note] of rows) {
+    const text = typeof m === 'object' ? `${m.perSecond}/s  p50 ${m.p50} ms  p95 ${m.p95} ms  p99 ${m.p99} ms  (${m.requests} requests, ${m.errors} errors)` : String(m);
+    console.log(`${name.padEnd(32)} ${text}${note ? `  ${note}` : ''}`);
+  }
+  fs.writeFileSync(values.out as string, JSON.stringify(results, null, 2));
+  console.log(`\nresults written to ${values.out}`);
+  const failed = Object.values(results).some((r) => typeof r === 'object' && r !== null && 'errors' in r && (r as Measure).errors > 0 && (r as Measure).errors === (r as Measure).requests);
+  return failed ? 1 : 0;
+}
+
+async function ndjsonIds(file: string): Promise<string[]> {
+  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`bench failed: ${(err as Error).stack}`);
+    process.exit(1);
+  }
+);
