@@ -13,14 +13,17 @@ export interface Measure {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 /** One HTTP request over a keep-alive connection; resolves with the status (the body is drained). */
-export function request(url: string, method = 'GET', body?: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+export function request(url: string, method = 'GET', body?: string, headers: Record<string, string> = {}, retried = false): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent, headers: { ...(body ? { 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(body) } : {}), ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
     });
-    req.on('error', reject);
+    // a kept-alive socket the server closed while idle: try once more on a fresh one
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      !retried && (err.code === 'ECONNRESET' || err.message === 'socket hang up') ? request(url, method, body, headers, true).then(resolve, reject) : reject(err)
+    );
     if (body) req.write(body);
     req.end();
   });
