@@ -12,6 +12,11 @@ export interface Measure {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
+/** Drops pooled connections (after a long blocking step the server has closed them while idle). */
+export function resetConnections(): void {
+  agent.destroy();
+}
+
 /** One HTTP request over a keep-alive connection; resolves with the status (the body is drained). */
 export function request(url: string, method = 'GET', body?: string, headers: Record<string, string> = {}, retried = false): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { load, request, type Measure } from '../bench/load';
+import { load, request, resetConnections, type Measure } from '../bench/load';
 import { bulkLoad, diskMb, readCeiling, sqliteCeiling, startServer } from '../bench/run';
 
 const USAGE = `Usage: npm run bench -- [--persons N] [--days D] [--connections C] [--posters P] [--duration S] [--out results.json] [--smoke]
@@ -47,6 +47,7 @@ async function main(): Promise<number> {
     rows.push(['ingest (transaction bundles)', `${ingestRate} resources/s`, `${((ingestRate / ceiling) * 100).toFixed(1)}% of SQLite's own ${ceiling}/s; bundle p95 ${ingest.p95} ms`]);
     results.ingest = { ...ingest, resourcesPerSecond: ingestRate, ceiling };
     const loaderRate = bulkLoad(path.join(dir, 'ndjson'));
+    resetConnections();
     rows.push(['ingest (bulk loader)', `${loaderRate} resources/s`, `${((loaderRate / ceiling) * 100).toFixed(1)}% of the ceiling`]);
     results.bulkLoader = { resourcesPerSecond: loaderRate };
 

@@ -31,6 +31,8 @@ function family(tag: string) {
     // insurance records modelled on Basic (contributions, account transactions, credit records)
     add(uuid(18 + i * 20), { resourceType: 'Basic', code: { text: 'contribution' }, subject: ref, created: '2026-01-01' });
     add(uuid(19 + i * 20), { resourceType: 'Basic', code: { text: 'credit-record' }, subject: ref, created: '2026-02-01' });
+    add(uuid(20 + i * 20), { resourceType: 'Account', status: 'active', subject: [ref], name: 'personal account' });
+    add(uuid(21 + i * 20), { resourceType: 'Basic', code: { text: 'account-transaction' }, subject: ref, created: '2026-03-05', extension: [{ url: 'http://example.org/account', valueReference: { reference: `urn:uuid:${uuid(20 + i * 20)}` } }] });
   });
   add(uuid(90), { resourceType: 'RelatedPerson', patient: { reference: `urn:uuid:${uuid(10)}` }, relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'SPS' }] }] });
   return { resourceType: 'Bundle', type: 'transaction', entry: e };
