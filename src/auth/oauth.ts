@@ -18,6 +18,15 @@ export interface AuthorizationRequest {
   codeChallenge: string;
   nonce?: string;
   user?: UserRecord;
+  /** EHR launch: the context the EHR bound to the `launch` parameter. */
+  launch?: LaunchContext;
+  expires: number;
+}
+
+/** The context an EHR registers before it launches an app (SMART EHR launch). */
+export interface LaunchContext {
+  patient?: string;
+  encounter?: string;
   expires: number;
 }
 
@@ -35,6 +44,7 @@ const REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
 /** The SMART authorization server: authorization code with PKCE, client credentials, refresh, introspection. */
 export class AuthorizationServer {
   private readonly pending = new Map<string, AuthorizationRequest>();
+  private readonly launches = new Map<string, LaunchContext>();
 
   constructor(
     readonly store: AuthStore,
@@ -72,7 +82,15 @@ export class AuthorizationServer {
     const scope = intersectScopes(params.scope ?? '', client.scope);
     const { resources } = parseScopes(scope);
     if (!scope || resources.some((s) => s.context === 'system')) return fail('invalid_scope', 'No requested scope can be granted to this client');
+    let launch: LaunchContext | undefined;
+    if (params.launch !== undefined) {
+      launch = this.launches.get(params.launch);
+      if (!launch || launch.expires < this.now() || !scope.split(' ').includes('launch')) {
+        return fail('invalid_request', 'The launch parameter is unknown or expired, or the launch scope is missing');
+      }
+    }
     const request: AuthorizationRequest = {
+      launch,
       id: randomBytes(24).toString('base64url'),
       client,
       redirectUri,
@@ -105,12 +123,15 @@ export class AuthorizationServer {
     const asked = new Set(request.scope.split(' '));
     const scope = approved.filter((s) => asked.has(s)).join(' ');
     const fhirUser = request.user.fhirUser;
-    const patient = fhirUser.startsWith('Patient/') && asked.has('launch/patient') ? fhirUser.slice(8) : undefined;
+    // EHR launch: the context the EHR bound; standalone: the signed-in patient for launch/patient
+    const patient = request.launch?.patient ?? (fhirUser.startsWith('Patient/') && asked.has('launch/patient') ? fhirUser.slice(8) : undefined);
+    const encounter = request.launch?.encounter;
     const code = randomBytes(32).toString('base64url');
     this.store.saveGrant('code', hash(code), {
       clientId: request.client.id,
       scope,
       patient,
+      encounter,
       fhirUser,
       redirectUri: request.redirectUri,
       codeChallenge: request.codeChallenge,
@@ -118,6 +139,14 @@ export class AuthorizationServer {
       expires: this.now() + CODE_TTL_MS,
     });
     return { kind: 'redirect', url: withParams(request.redirectUri, { code, state }) };
+  }
+
+  /** Registers an EHR launch context (a patient and/or encounter) and returns its launch id (valid 5 minutes). */
+  registerLaunch(context: { patient?: string; encounter?: string }): string {
+    const id = randomBytes(18).toString('base64url');
+    for (const [k, v] of this.launches) if (v.expires < this.now()) this.launches.delete(k);
+    this.launches.set(id, { ...context, expires: this.now() + 5 * 60_000 });
+    return id;
   }
 
   private pendingRequest(id: string): AuthorizationRequest | undefined {

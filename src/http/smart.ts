@@ -18,13 +18,16 @@ export function smartConfiguration(fhirBase: string, origin: string) {
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
-    scopes_supported: ['openid', 'fhirUser', 'launch/patient', 'offline_access', 'online_access', 'patient/*.rs', 'patient/*.read', 'user/*.cruds', 'user/*.*', 'system/*.cruds', 'system/*.*'],
+    scopes_supported: ['openid', 'fhirUser', 'launch', 'launch/patient', 'offline_access', 'online_access', 'patient/*.rs', 'patient/*.read', 'user/*.cruds', 'user/*.*', 'system/*.cruds', 'system/*.*'],
     response_types_supported: ['code'],
     code_challenge_methods_supported: ['S256'],
     id_token_signing_alg_values_supported: ['RS256'],
     subject_types_supported: ['public'],
     capabilities: [
       'launch-standalone',
+      'launch-ehr',
+      'context-ehr-patient',
+      'context-ehr-encounter',
       'client-public',
       'client-confidential-symmetric',
       'client-confidential-asymmetric',
@@ -89,6 +92,27 @@ export function smartRouter(
     const f = form(req);
     const approved = f.decision === 'approve' ? Object.keys(f).filter((k) => k.startsWith('scope:')).map((k) => k.slice(6)) : null;
     render(res, server.consent(f.request ?? '', approved));
+  });
+
+  // SMART EHR launch: an EHR (a user or system token allowed to read the patient) registers the context
+  // it is about to launch an app in, and passes the returned id as the app's `launch` parameter
+  router.post('/auth/launch', limiter(120), express.json({ limit: '4kb' }), async (req, res) => {
+    try {
+      const gate = await server.authenticate(req.headers);
+      const body = (req.body ?? {}) as { patient?: unknown; encounter?: unknown };
+      const id = (v: unknown) => (typeof v === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(v) ? v : undefined);
+      const patient = id(body.patient);
+      const encounter = id(body.encounter);
+      if (!patient && !encounter) {
+        res.status(400).json({ error: 'invalid_request', error_description: 'patient or encounter (ids) required' });
+        return;
+      }
+      gate.requireInteraction('r', 'Patient');
+      res.json({ launch: server.registerLaunch({ patient, encounter }) });
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 500;
+      res.status(status === 403 ? 403 : 401).json({ error: status === 403 ? 'insufficient_scope' : 'invalid_token' });
+    }
   });
 
   router.options('/auth/token', appCors);
