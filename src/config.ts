@@ -19,6 +19,10 @@ export interface Config {
   trustProxy: number;
   /** SQLite durability: FULL syncs each commit to disk; NORMAL survives a process crash only. */
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** MongoDB connection string; when set the server stores everything in MongoDB instead of SQLite. */
+  mongodbUri: string | undefined;
+  /** The MongoDB database (default `fhir`). */
+  mongodbDb: string;
   /** Record an AuditEvent for every access to the FHIR API. */
   audit: boolean;
   /** 'smart': tokens required (default); 'none': no authorization, for local experiments only. */
@@ -82,6 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: (env.FHIR_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     trustProxy: intVar(env, 'TRUST_PROXY', 0, 0, 10),
     sqliteSynchronous: sqliteSync(env.SQLITE_SYNCHRONOUS),
+    mongodbUri: env.MONGODB_URI || undefined,
+    mongodbDb: mongoDbName(env.MONGODB_DB),
     audit: boolVar(env, 'FHIR_AUDIT', true),
     auth: authMode(env),
     bootstrapClientId: env.FHIR_BOOTSTRAP_CLIENT_ID || undefined,
@@ -90,6 +96,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     externalJwksUrl: env.FHIR_EXTERNAL_JWKS_URL || undefined,
     requiredProfiles: requiredProfiles(env.FHIR_REQUIRED_PROFILES),
   };
+}
+
+function mongoDbName(raw: string | undefined): string {
+  const name = raw || 'fhir';
+  // MongoDB's own rules for database names
+  if (!/^[^/\\. "$*<>:|?]{1,63}$/.test(name)) throw new ConfigError(`MONGODB_DB must be a MongoDB database name (1-63 characters, none of /\\. "$*<>:|?), got "${raw}"`);
+  return name;
 }
 
 function sqliteSync(raw: string | undefined): 'FULL' | 'NORMAL' {

@@ -43,7 +43,7 @@ export interface FhirServer {
 export async function createFhirServer(config: Config, options: { log?: Logger; store?: Store; authenticate?: Authenticate } = {}): Promise<FhirServer> {
   const log = options.log ?? createLogger(config);
   const registry = getRegistry();
-  const store = options.store ?? createStore(config);
+  const store = options.store ?? (await createStore(config));
   const hooks = emptyHooks();
   hooks.beforeStore.push(profileValidationHook(config.requiredProfiles));
 

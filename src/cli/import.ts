@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger({ logLevel: 'warn' });
   const files = listInputFiles(paths);
   const total = await countItems(files);
-  const store = createStore(config);
+  const store = await createStore(config);
   const hooks = emptyHooks();
   hooks.beforeStore.push(profileValidationHook(config.requiredProfiles));
   const ctx: RequestContext = {

@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const store = createStore(config);
+  const store = await createStore(config);
   try {
     if (!canReindex(store)) {
       console.error(`The ${store.kind} store cannot reindex`);

@@ -4,11 +4,10 @@ import type { Parameters, Resource } from '../fhir/types';
 import { truncate } from '../fhir/util';
 import { patientCompartments } from '../fhir/write';
 import { extractIndexRows } from '../search/extract';
-import type { Store } from '../storage/port';
-import type { ReindexItem } from '../storage/sqlite/index-maintenance';
+import type { ReindexItem, Store } from '../storage/port';
 import type { OperationHandler } from './registry';
 
-/** A store that can replace the index rows of current versions (the SQLite adapter; MongoDB later). */
+/** A store that can replace the index rows of current versions (both adapters do). */
 export interface IndexMaintainer {
   replaceIndex(items: ReindexItem[]): Promise<number>;
   reindexRequired?(done?: boolean): Promise<boolean>;

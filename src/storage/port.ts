@@ -57,6 +57,16 @@ export class VersionConflictError extends Error {
   }
 }
 
+/** New index rows for the current version of one resource (from a reindex). */
+export interface ReindexItem {
+  resourceType: string;
+  id: string;
+  /** The version the rows were extracted from; a resource changed since is left alone. */
+  versionId: string;
+  index: IndexRow[];
+  compartments: string[];
+}
+
 export interface HistoryQuery {
   /** Absent: system-level history. */
   resourceType?: string;

@@ -159,6 +159,32 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
       expect(seen.sort()).toEqual(Array.from({ length: 25 }, (_, i) => `p${String(i).padStart(2, '0')}`));
     });
 
+    it('sorts on index values with missing ones last, and pages forwards and back in that order', async () => {
+      const given = (v: string): IndexRow => ({ type: 'string', code: 'given', value: v, exact: v });
+      // p0..p5: given g5..g0, p6 and p7 without a given name
+      await store.transaction((s) =>
+        s.write(Array.from({ length: 8 }, (_, i) => op('Patient', `p${i}`, '1', {}, { index: i < 6 ? [given(`g${5 - i}`)] : [] })))
+      );
+      const walk = async (descending: boolean) => {
+        const pages: string[][] = [];
+        let page = await store.search({ resourceTypes: ['Patient'], where: [], sort: [{ code: 'given', type: 'string', descending }], count: 3, total: 'none' });
+        pages.push(page.records.map((r) => r.id));
+        while (page.next) {
+          page = await store.search({ resourceTypes: ['Patient'], where: [], sort: [{ code: 'given', type: 'string', descending }], count: 3, after: page.next, total: 'none' });
+          pages.push(page.records.map((r) => r.id));
+        }
+        const back: string[][] = [];
+        while (page.previous) {
+          page = await store.search({ resourceTypes: ['Patient'], where: [], sort: [{ code: 'given', type: 'string', descending }], count: 3, after: page.previous, total: 'none' });
+          back.unshift(page.records.map((r) => r.id));
+        }
+        expect(back).toEqual(pages.slice(0, -1));
+        return pages.flat();
+      };
+      expect(await walk(false)).toEqual(['p5', 'p4', 'p3', 'p2', 'p1', 'p0', 'p6', 'p7']);
+      expect(await walk(true)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']);
+    });
+
     it('treats index values as data: operator-like strings match only themselves', async () => {
       await store.transaction((s) => s.write([op('Patient', 'p', '1', {}, { index: [token('identifier', 'urn:x', '{"$ne":null}')] })]));
       const count = async (value: string) =>

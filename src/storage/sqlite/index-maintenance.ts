@@ -1,17 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { IndexRow } from '../../search/index-rows';
+import type { ReindexItem } from '../port';
 import { IndexTables } from './index-tables';
 import { INDEX_TABLES, SCHEMA, SCHEMA_VERSION } from './schema';
-
-/** New index rows for the current version of one resource (from a reindex). */
-export interface ReindexItem {
-  resourceType: string;
-  id: string;
-  /** The version the rows were extracted from; a resource changed since is left alone. */
-  versionId: string;
-  index: IndexRow[];
-  compartments: string[];
-}
 
 /**
  * Index maintenance outside the write path: replacing the rows of current versions when the

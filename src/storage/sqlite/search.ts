@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { VersionRecord } from '../port';
-import { InvalidCursorError, type SearchPage, type SearchPlan, type SortKey } from '../../search/plan';
+import type { SearchPage, SearchPlan, SortKey } from '../../search/plan';
+import { decodeCursor, encodeCursor, type Cursor } from '../cursor';
 import { PredicateCompiler, type Param } from './compile';
 import { TABLE_OF } from './schema';
 
@@ -101,19 +102,6 @@ function sortExpr(key: SortKey, driven: boolean): { sql: string; notNull: boolea
   return { sql: `(SELECT ${agg}(${column}) FROM ${TABLE_OF[key.type]} WHERE rid = r.rid AND code = ?)`, notNull: false, bindsCode: true };
 }
 
-interface Cursor {
-  /** Highest rid visible to this paging (the pin). */
-  m: number;
-  /** Sort values of the row the cursor stands at. */
-  k: (string | number | null)[];
-  /** rid of that row. */
-  r: number;
-  /** Backwards: the rows before it (for `previous`). */
-  b?: true;
-  /** The total counted on the first page. */
-  t?: number;
-}
-
 /**
  * Rows strictly after (or with `b`, before) the cursor's row in the order: sort keys with nulls
  * last, then rid. Parameters are pushed in the order they appear in the text.
@@ -144,28 +132,4 @@ function keysetClause(keys: { alias: string; descending: boolean; notNull: boole
   alternatives.push([...equal, `q.rid ${back ? '<' : '>'} ?`].join(' AND '));
   params.push(...equalParams, cursor.r);
   return `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
-}
-
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeCursor(text: string, keyCount: number): Cursor {
-  if (text.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(text)) throw new InvalidCursorError();
-  let c: any;
-  try {
-    c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError();
-  }
-  const okInt = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
-  if (
-    !c || typeof c !== 'object' || !okInt(c.m) || !okInt(c.r) || !Array.isArray(c.k) || c.k.length !== keyCount ||
-    (c.b !== undefined && c.b !== true) ||
-    (c.t !== undefined && !okInt(c.t)) ||
-    !c.k.every((v: unknown) => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))
-  ) {
-    throw new InvalidCursorError();
-  }
-  return { m: c.m, k: c.k, r: c.r, ...(c.b ? { b: true as const } : {}), ...(c.t !== undefined ? { t: c.t } : {}) };
 }

@@ -5,13 +5,15 @@ import type { SearchPage, SearchPlan } from '../../search/plan';
 import {
   VersionConflictError,
   type HistoryQuery,
+  type ReindexItem,
   type Store,
   type StoreSession,
   type VersionRecord,
   type WriteOp,
 } from '../port';
+import { QueuedStore } from '../base';
 import { explainSearch, runSearch } from './search';
-import { clearReindexRequired, IndexMaintenance, migrateIndexTables, reindexRequired, type ReindexItem } from './index-maintenance';
+import { clearReindexRequired, IndexMaintenance, migrateIndexTables, reindexRequired } from './index-maintenance';
 import { IndexTables } from './index-tables';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 
@@ -192,18 +194,16 @@ function historyWhere(q: Omit<HistoryQuery, 'count'> & { beforeStoreVersion?: nu
 }
 
 /** The embedded default store: one SQLite file under DATA_DIR in WAL mode (DESIGN.md decision 3). */
-export class SqliteStore implements Store {
+export class SqliteStore extends QueuedStore implements Store {
   readonly kind = 'sqlite';
   private readonly writer: DatabaseSync;
   private readonly reader: DatabaseSync;
-  private readonly readSession: SqliteSession;
+  protected readonly readSession: SqliteSession;
   private readonly writeSession: SqliteSession;
-  /** Write scopes run one at a time: SQLite has a single writer. */
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
   private maintenance: IndexMaintenance | undefined;
 
   constructor(options: SqliteStoreOptions) {
+    super();
     fs.mkdirSync(options.dataDir, { recursive: true });
     const file = path.join(options.dataDir, 'fhir.sqlite');
     this.writer = new DatabaseSync(file);
@@ -217,28 +217,12 @@ export class SqliteStore implements Store {
     this.writeSession = new SqliteSession(this.writer, true);
   }
 
-  readCurrent(resourceType: string, id: string) {
-    return this.readSession.readCurrent(resourceType, id);
-  }
-  readVersion(resourceType: string, id: string, versionId: string) {
-    return this.readSession.readVersion(resourceType, id, versionId);
-  }
-  history(query: HistoryQuery) {
-    return this.readSession.history(query);
-  }
-  historyCount(query: Omit<HistoryQuery, 'count' | 'beforeStoreVersion'>) {
-    return this.readSession.historyCount(query);
-  }
-  search(plan: SearchPlan) {
-    return this.readSession.search(plan);
-  }
   explain(plan: SearchPlan): string[] {
     return this.readSession.explain(plan);
   }
 
   transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
-      if (this.closed) throw new Error('store is closed');
+    return this.enqueue(async () => {
       this.writer.exec('BEGIN IMMEDIATE');
       try {
         const result = await fn(this.writeSession);
@@ -248,10 +232,7 @@ export class SqliteStore implements Store {
         this.writer.exec('ROLLBACK');
         throw err;
       }
-    };
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
+    });
   }
 
   /** Replaces the index rows of current versions (reindex); runs in the write queue. */
@@ -280,9 +261,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    await this.queue;
-    this.closed = true;
+    if (!(await this.drain())) return;
     this.reader.close();
     this.writer.close();
   }
