@@ -1,11 +1,12 @@
 import { validateResource, OperationOutcomeError, type TypedValueWithPath } from '@medplum/core';
 import { checkRequiredBindings } from './bindings';
+import { checkSlicing } from './slicing';
 import { FhirError, type FhirErrorIssue } from '../fhir/errors';
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '../fhir/types';
 
 /**
  * Validates a resource against the base StructureDefinitions (datatypes, cardinality, invariants,
- * required bindings) and, when given, a profile. Returns the issues;
+ * required bindings) and, when given, a profile (its slicing too). Returns the issues;
  * `validateOrThrow` turns errors into a FhirError.
  */
 export function validate(resource: Resource, profile?: StructureDefinition): OperationOutcomeIssue[] {
@@ -18,6 +19,7 @@ export function validate(resource: Resource, profile?: StructureDefinition): Ope
     if (!(err instanceof OperationOutcomeError)) throw err;
     issues = err.outcome.issue ?? [];
   }
+  if (profile) issues = [...issues, ...checkSlicing(resource, profile, bound)];
   return [...issues, ...checkRequiredBindings(bound)];
 }
 
