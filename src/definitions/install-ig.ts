@@ -5,17 +5,19 @@ import { OPEN_ACCESS } from '../fhir/access';
 import type { RequestContext } from '../fhir/context';
 import { FhirError } from '../fhir/errors';
 import type { Resource } from '../fhir/types';
+import { addTerminology } from '../search/terminology';
 import { validateOrThrow } from '../validation/validate';
 import { loadImplementationGuide, PROFILES_DIR } from './ig';
 
 /**
- * Loads the implementation guide at start: its profiles into the validator, its SearchParameters into
+ * Loads the implementation guide at start: its profiles and terminology into the validator, its SearchParameters into
  * the registry (searchable and indexed from then on), and its conformance resources into the store
  * (served at /fhir/StructureDefinition, /fhir/ValueSet...; written again only when they changed).
  */
 export async function installImplementationGuide(ctx: Omit<RequestContext, 'requestId' | 'access' | 'log'>, log: Logger, dir = PROFILES_DIR): Promise<void> {
   const ig = loadImplementationGuide(dir);
   ctx.registry.profiles.add(ig.structureDefinitions);
+  addTerminology([...ig.valueSets, ...ig.codeSystems]);
   for (const sp of ig.searchParameters) {
     ctx.registry.addSearchParameter(sp);
     indexSearchParameter(sp);

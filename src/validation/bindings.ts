@@ -1,58 +1,54 @@
-import { getDataType, tryGetDataType, type InternalTypeSchema } from '@medplum/core';
-import type { OperationOutcomeIssue, Resource } from '../fhir/types';
-import { expandSpecValueSet } from '../search/terminology';
+import type { TypedValueWithPath } from '@medplum/core';
+import type { CodeableConcept, Coding, OperationOutcomeIssue } from '../fhir/types';
+import { expandKnownValueSet, type SystemCode } from '../search/terminology';
 
 /**
- * Required bindings on `code` elements (Patient.gender, Observation.status...), checked where the
- * ValueSet expands from the specification's own CodeSystems without a terminology server. The
- * base validator checks datatypes and cardinality but not bindings; this closes the cheap part.
+ * Required bindings (Patient.gender, Observation.status, a profile's binding on a CodeableConcept...),
+ * checked where the ValueSet expands without a terminology server: the specification's and the
+ * guide's own. @medplum/core's validator collects the values of each required binding but leaves the
+ * check to a terminology service; this closes the part that needs none.
  */
-const codeSets = new Map<string, Set<string> | null>();
+const expanded = new WeakMap<SystemCode[], Set<string>>();
 
-/** The codes of one of the specification's ValueSets, or null when it cannot be expanded locally. */
-export function expandLocally(url: string): Set<string> | null {
-  const key = url.split('|')[0];
-  let codes = codeSets.get(key);
-  if (codes === undefined) {
-    const expansion = expandSpecValueSet(key);
-    codes = expansion ? new Set(expansion.map((c) => c.code)) : null;
-    codeSets.set(key, codes);
+/** `system|code` and bare `code` keys of a locally expandable ValueSet, or null when it cannot be expanded here. */
+function members(url: string): Set<string> | null {
+  const expansion = expandKnownValueSet(url);
+  if (!expansion) return null;
+  let keys = expanded.get(expansion);
+  if (!keys) {
+    keys = new Set(expansion.flatMap((c) => [`${c.system}|${c.code}`, c.code]));
+    expanded.set(expansion, keys);
   }
-  return codes;
+  return keys;
 }
 
-/** Issues for `code` values outside their required, locally expandable ValueSet. */
-export function checkRequiredBindings(resource: Resource): OperationOutcomeIssue[] {
+/** The codes of a locally expandable ValueSet, or null when it cannot be expanded here. */
+export function expandLocally(url: string): Set<string> | null {
+  const expansion = expandKnownValueSet(url);
+  return expansion ? new Set(expansion.map((c) => c.code)) : null;
+}
+
+/** Issues for bound values (by ValueSet URL, as the validator collects them) outside their required ValueSet. */
+export function checkRequiredBindings(bound: Record<string, TypedValueWithPath[]>): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
-  walk(resource as unknown as Record<string, unknown>, getDataType(resource.resourceType), resource.resourceType, issues, 0);
+  for (const [valueSet, values] of Object.entries(bound)) {
+    const keys = members(valueSet);
+    if (!keys) continue;
+    const url = valueSet.split('|')[0];
+    for (const { type, value, path } of values) {
+      const codings = codingsOf(type, value);
+      // A CodeableConcept with text only carries no code to check.
+      if (!codings?.length || codings.some((c) => c.code !== undefined && keys.has(c.system ? `${c.system}|${c.code}` : c.code))) continue;
+      const shown = codings.map((c) => (c.system ? `${c.system}#${c.code}` : String(c.code)).slice(0, 128)).join(', ');
+      issues.push({ severity: 'error', code: 'code-invalid', details: { text: `Value "${shown}" is not in the required ValueSet ${url}` }, expression: [path] });
+    }
+  }
   return issues;
 }
 
-function walk(value: Record<string, unknown>, schema: InternalTypeSchema, path: string, issues: OperationOutcomeIssue[], depth: number): void {
-  if (depth > 32) return;
-  for (const [key, raw] of Object.entries(value)) {
-    const element = schema.elements[key];
-    if (!element || element.type.length !== 1 || raw === undefined || raw === null) continue;
-    const typeCode = element.type[0].code;
-    const items = Array.isArray(raw) ? raw : [raw];
-    items.forEach((item, i) => {
-      const itemPath = Array.isArray(raw) ? `${path}.${key}[${i}]` : `${path}.${key}`;
-      if (typeCode === 'code' && typeof item === 'string' && element.binding?.strength === 'required' && element.binding.valueSet) {
-        const codes = expandLocally(element.binding.valueSet);
-        if (codes && !codes.has(item)) {
-          issues.push({
-            severity: 'error',
-            code: 'code-invalid',
-            details: { text: `Value "${item.slice(0, 64)}" is not in the required ValueSet ${element.binding.valueSet.split('|')[0]}` },
-            expression: [itemPath],
-          });
-        }
-        return;
-      }
-      if (typeof item === 'object' && item !== null && !Array.isArray(item) && typeCode !== 'Resource') {
-        const inner = schema.innerTypes?.find((t) => t.name === typeCode) ?? tryGetDataType(typeCode);
-        if (inner && inner.kind !== 'resource') walk(item as Record<string, unknown>, inner, itemPath, issues, depth + 1);
-      }
-    });
-  }
+function codingsOf(type: string, value: unknown): Coding[] | undefined {
+  if (type === 'code') return typeof value === 'string' ? [{ code: value }] : undefined;
+  if (type === 'Coding') return [value as Coding];
+  if (type === 'CodeableConcept') return (value as CodeableConcept).coding;
+  return undefined;
 }

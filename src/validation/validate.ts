@@ -1,21 +1,26 @@
-import { validateResource, OperationOutcomeError } from '@medplum/core';
+import { validateResource, OperationOutcomeError, type TypedValueWithPath } from '@medplum/core';
 import { checkRequiredBindings } from './bindings';
+import { checkSlicing } from './slicing';
 import { FhirError, type FhirErrorIssue } from '../fhir/errors';
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '../fhir/types';
 
 /**
- * Validates a resource against the base StructureDefinitions (datatypes, cardinality, invariants)
- * and, when given, a profile. Returns the issues; `validateOrThrow` turns errors into a FhirError.
+ * Validates a resource against the base StructureDefinitions (datatypes, cardinality, invariants,
+ * required bindings) and, when given, a profile (its slicing too). Returns the issues;
+ * `validateOrThrow` turns errors into a FhirError.
  */
 export function validate(resource: Resource, profile?: StructureDefinition): OperationOutcomeIssue[] {
+  // the values under each required binding, by ValueSet URL: collected while validating, checked after
+  const bound: Record<string, TypedValueWithPath[]> = {};
   let issues: OperationOutcomeIssue[];
   try {
-    issues = validateResource(resource, profile ? { profile } : undefined);
+    issues = validateResource(resource, { profile, collect: { tokens: bound } });
   } catch (err) {
     if (!(err instanceof OperationOutcomeError)) throw err;
     issues = err.outcome.issue ?? [];
   }
-  return [...issues, ...checkRequiredBindings(resource)];
+  if (profile) issues = [...issues, ...checkSlicing(resource, profile, bound)];
+  return [...issues, ...checkRequiredBindings(bound)];
 }
 
 export function validateOrThrow(resource: Resource, profile?: StructureDefinition): void {

@@ -135,17 +135,6 @@ Description: "A contribution due into the medical insurance funds for a period: 
     Amount named amount 1..1 and
     BaseAmount named baseAmount 0..1 and
     ContributionRate named rate 0..1
-* obeys contribution-1 and contribution-2 and contribution-3
-
-Invariant: contribution-1
-Description: "The amount and the base are Money; the period is a Period."
-Expression: "extension('http://insured.example.org/fhir/StructureDefinition/amount').all(value is Money) and extension('http://insured.example.org/fhir/StructureDefinition/base-amount').all(value is Money) and extension('http://insured.example.org/fhir/StructureDefinition/covered-period').all(value is Period)"
-Severity: #error
-
-Invariant: contribution-2
-Description: "Payer, fund and status come from their code systems."
-Expression: "extension('http://insured.example.org/fhir/StructureDefinition/contribution-payer').all(value in ('employer' | 'individual' | 'government')) and extension('http://insured.example.org/fhir/StructureDefinition/insurance-fund').all(value in ('pooled' | 'personal-account' | 'self-pay')) and extension('http://insured.example.org/fhir/StructureDefinition/contribution-status').all(value in ('paid' | 'late' | 'missing'))"
-Severity: #error
 
 Profile: CreditRecord
 Parent: Basic
@@ -164,12 +153,6 @@ Description: "A record relevant to insurance integrity and finance (fraud findin
     CreditRatingExt named rating 1..1 and
     RecordSource named source 1..1 and
     RecordDate named date 1..1
-* obeys credit-1 and credit-2
-
-Invariant: credit-1
-Description: "Type and rating come from their code systems; the date is a dateTime."
-Expression: "extension('http://insured.example.org/fhir/StructureDefinition/credit-record-type').all(value in ('insurance-fraud' | 'overdue-contribution' | 'credit-history')) and extension('http://insured.example.org/fhir/StructureDefinition/credit-rating').all(value in ('A' | 'B' | 'C')) and extension('http://insured.example.org/fhir/StructureDefinition/record-date').all(value is dateTime)"
-Severity: #error
 
 Profile: AccountTransaction
 Parent: Basic
@@ -189,24 +172,3 @@ Description: "A credit or debit on a personal medical insurance account, with th
     BalanceAfter named balanceAfter 1..1 and
     TransactionAccount named account 1..1 and
     RecordDate named date 1..1
-* obeys transaction-1 and transaction-2
-
-Invariant: transaction-1
-Description: "Amounts are Money and the type comes from its code system."
-Expression: "extension('http://insured.example.org/fhir/StructureDefinition/amount').all(value is Money) and extension('http://insured.example.org/fhir/StructureDefinition/balance-after').all(value is Money) and extension('http://insured.example.org/fhir/StructureDefinition/transaction-type').all(value in ('contribution-credit' | 'transfer-in' | 'settlement-debit' | 'family-debit'))"
-Severity: #error
-
-Invariant: contribution-3
-Description: "The extension slicing is closed: only the contribution extensions of this guide may appear (the validator does not enforce closed slicing itself)."
-Expression: "extension.all(url in ('http://insured.example.org/fhir/StructureDefinition/contribution-payer' | 'http://insured.example.org/fhir/StructureDefinition/insurance-fund' | 'http://insured.example.org/fhir/StructureDefinition/contribution-status' | 'http://insured.example.org/fhir/StructureDefinition/covered-period' | 'http://insured.example.org/fhir/StructureDefinition/amount' | 'http://insured.example.org/fhir/StructureDefinition/base-amount' | 'http://insured.example.org/fhir/StructureDefinition/contribution-rate'))"
-Severity: #error
-
-Invariant: credit-2
-Description: "The extension slicing is closed: only the credit record extensions of this guide may appear (the validator does not enforce closed slicing itself)."
-Expression: "extension.all(url in ('http://insured.example.org/fhir/StructureDefinition/credit-record-type' | 'http://insured.example.org/fhir/StructureDefinition/credit-rating' | 'http://insured.example.org/fhir/StructureDefinition/record-source' | 'http://insured.example.org/fhir/StructureDefinition/record-date'))"
-Severity: #error
-
-Invariant: transaction-2
-Description: "The extension slicing is closed: only the account transaction extensions of this guide may appear (the validator does not enforce closed slicing itself)."
-Expression: "extension.all(url in ('http://insured.example.org/fhir/StructureDefinition/transaction-type' | 'http://insured.example.org/fhir/StructureDefinition/amount' | 'http://insured.example.org/fhir/StructureDefinition/balance-after' | 'http://insured.example.org/fhir/StructureDefinition/transaction-account' | 'http://insured.example.org/fhir/StructureDefinition/record-date'))"
-Severity: #error
