@@ -1,18 +1,9 @@
-import { ConfigError, loadConfig } from './config';
+import { configOrExit } from './cli/command';
 import { createLogger } from './logging';
 import { createFhirServer, listen } from './server';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = configOrExit();
   const log = createLogger(config);
   // The process never dies on bad input; anything that escapes is logged loudly.
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));

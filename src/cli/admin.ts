@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { hashSecret } from '../auth/passwords';
 import { AuthStore, type ClientRecord, type ClientType } from '../auth/store';
 import { loadConfig } from '../config';
+import { runCommand } from './command';
 
 const USAGE = `Usage: npm run admin -- <command>
   client add --id ID --type public|confidential-symmetric|confidential-asymmetric --scope "SCOPES"
@@ -93,10 +94,4 @@ function notFound(what: string): number {
   return 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`admin failed: ${(err as Error).message}`);
-    process.exit(1);
-  }
-);
+runCommand(() => main(process.argv.slice(2)));

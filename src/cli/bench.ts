@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { load, request, resetConnections, type Measure } from '../bench/load';
 import { bulkLoad, diskMb, readCeiling, sqliteCeiling, startServer } from '../bench/run';
+import { runCommand } from './command';
 
 const USAGE = `Usage: npm run bench -- [--persons N] [--days D] [--connections C] [--posters P] [--duration S] [--out results.json] [--smoke]
 Generates a population, starts the server as its own process on a fresh data directory (embedded
@@ -104,10 +105,4 @@ async function ndjsonIds(file: string): Promise<string[]> {
   return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`bench failed: ${(err as Error).stack}`);
-    process.exit(1);
-  }
-);
+runCommand(() => main());

@@ -4,7 +4,7 @@ import readline from 'node:readline';
 import { SingleBar, Presets } from 'cli-progress';
 import { BulkLoader } from '../bulk/loader';
 import { listInputFiles } from '../bulk/sources';
-import { loadConfig } from '../config';
+import { configOrExit, runCommand } from './command';
 import { installImplementationGuide, profileValidationHook } from '../definitions/install-ig';
 import { getRegistry } from '../definitions/registry';
 import { OPEN_ACCESS } from '../fhir/access';
@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const config = loadConfig();
+  const config = configOrExit();
   const log = createLogger({ logLevel: 'warn' });
   const files = listInputFiles(paths);
   const total = await countItems(files);
@@ -101,10 +101,4 @@ async function countItems(files: string[]): Promise<number> {
   return n;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`Import failed: ${(err as Error).message}`);
-    process.exit(1);
-  }
-);
+runCommand(() => main(process.argv.slice(2)));

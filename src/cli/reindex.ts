@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
-import { ConfigError, loadConfig } from '../config';
+import { configOrExit, runCommand } from './command';
 import { getRegistry } from '../definitions/registry';
 import { canReindex, reindex } from '../operations/reindex';
 import { createStore } from '../storage';
@@ -14,16 +14,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
+  const config = configOrExit();
   const registry = getRegistry();
   const types = argv[0]?.split(',').filter(Boolean);
   for (const t of types ?? []) {
@@ -57,10 +48,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  }
-);
+runCommand(() => main(process.argv.slice(2)));
