@@ -23,7 +23,7 @@ module.exports = {
       roots: ['<rootDir>/test'],
       testMatch: [
         '<rootDir>/test/rest/*.test.ts',
-        '<rootDir>/test/search/{date-number-quantity,meta-timing,paging-result,reference-chain,string-token,reindex,access}.test.ts',
+        '<rootDir>/test/search/{date-number-quantity,meta-timing,paging-result,reference-chain,string-token,reindex,access,operators-as-data}.test.ts',
         '<rootDir>/test/bundles/{transaction,document}.test.ts',
         '<rootDir>/test/operations/*.test.ts',
         '<rootDir>/test/ig/server.test.ts',
