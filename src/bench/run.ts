@@ -52,7 +52,12 @@ export interface ServerProcess {
   peakRssMb(): number;
 }
 
-/** Starts the built server as its own process on a fresh data directory. */
+/** With MONGODB_URI set, the store is MongoDB: each server and each bulk load gets a database of its own (`bench_…`, left for inspection). */
+function freshMongoDb(): Record<string, string> {
+  return process.env.MONGODB_URI ? { MONGODB_DB: `bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}` } : {};
+}
+
+/** Starts the built server as its own process on a fresh data directory (or MongoDB database). */
 export async function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-data-'));
   const port = await new Promise<number>((resolve) => {
@@ -62,7 +67,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     });
   });
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', FHIR_BASE_URL: `http://127.0.0.1:${port}/fhir`, FHIR_AUTH: 'none', FHIR_AUDIT: 'off', ...env },
+    env: { ...process.env, ...freshMongoDb(), PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', FHIR_BASE_URL: `http://127.0.0.1:${port}/fhir`, FHIR_AUTH: 'none', FHIR_AUDIT: 'off', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}/fhir`;
@@ -104,7 +109,7 @@ export function diskMb(dir: string): number {
 export function bulkLoad(ndjsonDir: string): number {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-import-'));
   try {
-    const out = execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'import.js'), ndjsonDir], { env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'import.js'), ndjsonDir], { env: { ...process.env, ...freshMongoDb(), DATA_DIR: dataDir }, encoding: 'utf8' });
     return Number(/\((\d+) resources\/s\)/.exec(out)?.[1] ?? 0);
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
