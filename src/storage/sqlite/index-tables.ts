@@ -27,8 +27,9 @@ export class IndexTables {
     this.clear = INDEX_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE rid = ?`));
   }
 
-  replace(rid: number, resourceType: string, rows: IndexRow[]): void {
-    for (const stmt of this.clear) stmt.run(rid);
+  /** `fresh`: the rid was just allocated, so there is nothing to clear. */
+  replace(rid: number, resourceType: string, rows: IndexRow[], fresh = false): void {
+    if (!fresh) for (const stmt of this.clear) stmt.run(rid);
     for (const row of rows) {
       switch (row.type) {
         case 'string':

@@ -142,8 +142,10 @@ class SqliteSession implements StoreSession {
       } else {
         rid = Number(this.stmts.insertPointer.run(op.resourceType, op.id, sv, op.deleted ? 1 : 0).lastInsertRowid);
       }
-      this.index.replace(rid, op.resourceType, op.deleted ? [] : op.index);
-      this.stmts.clearCompartments.run(rid);
+      // a new pointer has no index rows or compartments to clear yet (pointer rows are never deleted,
+      // so a rid is never reused)
+      if (current) this.stmts.clearCompartments.run(rid);
+      this.index.replace(rid, op.resourceType, op.deleted ? [] : op.index, !current);
       if (!op.deleted) for (const c of op.compartments) this.stmts.insertCompartment.run(c, rid);
       out.push({
         resourceType: op.resourceType,
