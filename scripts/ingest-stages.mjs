@@ -1,0 +1,65 @@
+// Where ingest spends its CPU: times the write path's stages (validation as the profile hook runs it,
+// index extraction) per resource over a generated population's NDJSON, without HTTP or the store.
+// Build first (npm run build); then: node scripts/ingest-stages.mjs /tmp/pop/ndjson [rounds]
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const dist = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'dist');
+const { indexSearchParameter } = require('@medplum/core');
+const { getRegistry } = require(path.join(dist, 'definitions', 'registry.js'));
+const { loadImplementationGuide } = require(path.join(dist, 'definitions', 'ig.js'));
+const { validateOrThrow } = require(path.join(dist, 'validation', 'validate.js'));
+const { extractIndexRows } = require(path.join(dist, 'search', 'extract.js'));
+
+const dir = process.argv[2];
+const rounds = Number(process.argv[3] ?? 3);
+if (!dir) {
+  console.error('Usage: node scripts/ingest-stages.mjs <ndjson-dir> [rounds]');
+  process.exit(2);
+}
+const registry = getRegistry();
+const ig = loadImplementationGuide();
+registry.profiles.add(ig.structureDefinitions);
+for (const sp of ig.searchParameters) {
+  registry.addSearchParameter(sp);
+  indexSearchParameter(sp);
+}
+const resources = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.ndjson'))
+  .flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+
+const stages = {
+  validation: (r) => {
+    const known = (r.meta?.profile ?? []).map((url) => registry.profiles.get(url)).filter(Boolean);
+    if (known.length === 0) validateOrThrow(r);
+    for (const sd of known) validateOrThrow(r, sd);
+  },
+  'index extraction': (r) => extractIndexRows(registry, r),
+};
+for (const r of resources) for (const fn of Object.values(stages)) fn(r); // warm up
+const byType = {};
+for (const [stage, fn] of Object.entries(stages)) {
+  const totals = {};
+  for (let round = 0; round < rounds; round++) {
+    for (const r of resources) {
+      const t0 = process.hrtime.bigint();
+      fn(r);
+      const key = r.resourceType;
+      totals[key] = (totals[key] ?? 0) + Number(process.hrtime.bigint() - t0);
+    }
+  }
+  for (const [type, ns] of Object.entries(totals)) (byType[type] ??= { n: 0 })[stage] = ns / rounds;
+}
+for (const r of resources) byType[r.resourceType].n++;
+const us = (ns, n) => (ns / n / 1000).toFixed(0).padStart(8);
+console.log(`${resources.length} resources, ${rounds} rounds; microseconds per resource`);
+console.log(`${'type'.padEnd(24)}${'count'.padStart(8)}${Object.keys(stages).map((s) => s.padStart(18)).join('')}`);
+const all = { n: resources.length };
+for (const [type, row] of Object.entries(byType).sort((a, b) => b[1].n - a[1].n)) {
+  console.log(`${type.padEnd(24)}${String(row.n).padStart(8)}${Object.keys(stages).map((s) => us(row[s], row.n).padStart(18)).join('')}`);
+  for (const s of Object.keys(stages)) all[s] = (all[s] ?? 0) + row[s];
+}
+console.log(`${'all'.padEnd(24)}${String(all.n).padStart(8)}${Object.keys(stages).map((s) => us(all[s], all.n).padStart(18)).join('')}`);
