@@ -3,6 +3,7 @@ import type { DefinitionRegistry, SearchParamEntry } from '../definitions/regist
 import type { Resource } from '../fhir/types';
 import type { IndexRow } from './index-rows';
 import { clip, foldString } from './normalize';
+import { compileSimplePath, evalSimplePath, type SimplePath } from './simple-path';
 import { implicitSystem } from './elements';
 import {
   compositeSecond,
@@ -29,7 +30,7 @@ export function extractIndexRows(registry: DefinitionRegistry, resource: Resourc
     if (!expression) continue;
     let values: TypedValue[];
     try {
-      values = evalFhirPathTyped(expression, input);
+      values = evalExpression(resource, expression, input);
     } catch {
       continue; // an expression that cannot apply to this instance indexes nothing
     }
@@ -40,6 +41,18 @@ export function extractIndexRows(registry: DefinitionRegistry, resource: Resourc
     }
   }
   return dedupe(rows);
+}
+
+const simplePaths = new WeakMap<FhirPathAtom, SimplePath | null>();
+
+/** A plain path walked directly (see simple-path.ts); anything else through the FHIRPath evaluator. */
+function evalExpression(resource: Resource, expression: FhirPathAtom, input: TypedValue[]): TypedValue[] {
+  let path = simplePaths.get(expression);
+  if (path === undefined) {
+    path = compileSimplePath(resource.resourceType, expression) ?? null;
+    simplePaths.set(expression, path);
+  }
+  return (path && evalSimplePath(path, resource)) ?? evalFhirPathTyped(expression, input);
 }
 
 const rewritten = new Map<string, FhirPathAtom | null>();
@@ -99,7 +112,8 @@ function valueRows(rows: IndexRow[], param: SearchParamEntry, tv: TypedValue, re
 }
 
 interface ComponentSpec {
-  expression: string;
+  /** Parsed once; null when it does not parse (the composite then indexes nothing). */
+  expression: FhirPathAtom | null;
   type: string;
 }
 
@@ -112,11 +126,19 @@ function components(registry: DefinitionRegistry, resourceType: string, param: S
   const all = registry.searchParameters(resourceType);
   const specs = (param.definition.component ?? []).map((c) => {
     const target = all.find((p) => p.definition.url === c.definition);
-    return target && c.expression ? { expression: c.expression, type: target.type } : undefined;
+    return target && c.expression ? { expression: parseComponent(c.expression), type: target.type } : undefined;
   });
   const result = specs.length === 2 && specs.every(Boolean) && specs[0]?.type === 'token' ? (specs as ComponentSpec[]) : null;
   componentCache.set(param, result);
   return result;
+}
+
+function parseComponent(text: string): FhirPathAtom | null {
+  try {
+    return parseFhirPath(text);
+  } catch {
+    return null;
+  }
 }
 
 /** The type of a composite parameter's second component, when the composite can be indexed (token first). */
@@ -126,7 +148,7 @@ export function compositeSecondType(registry: DefinitionRegistry, resourceType: 
 
 function compositeRows(rows: IndexRow[], registry: DefinitionRegistry, resourceType: string, param: SearchParamEntry, tv: TypedValue): void {
   const specs = components(registry, resourceType, param);
-  if (!specs) return;
+  if (!specs?.[0].expression || !specs[1].expression) return;
   let firsts: TypedValue[];
   let seconds: TypedValue[];
   try {
