@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     const bar = new SingleBar({ format: 'reindex [{bar}] {value}/{total} resources', hideCursor: true }, Presets.shades_classic);
     const tty = process.stderr.isTTY;
     let started = false;
-    const result = await reindex({ registry, store }, {
+    const result = await reindex({ registry, store, baseUrl: config.baseUrl }, {
       types,
       onBatch: (done, total) => {
         if (tty && !started) bar.start(total, 0);

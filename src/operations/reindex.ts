@@ -30,7 +30,7 @@ export interface ReindexResult {
  * pinned like a search, so resources written meanwhile are indexed by their own write instead.
  */
 export async function reindex(
-  deps: { registry: DefinitionRegistry; store: Store & IndexMaintainer },
+  deps: { registry: DefinitionRegistry; store: Store & IndexMaintainer; baseUrl: string },
   options: { types?: string[]; batch?: number; onBatch?: (done: number, total: number) => void } = {}
 ): Promise<ReindexResult> {
   const types = options.types ?? deps.registry.resourceTypes();
@@ -45,7 +45,7 @@ export async function reindex(
     for (const record of page.records) {
       if (!record.json) continue;
       const resource = JSON.parse(record.json) as Resource;
-      const index = extractIndexRows(deps.registry, resource);
+      const index = extractIndexRows(deps.registry, resource, deps.baseUrl);
       items.push({ resourceType: record.resourceType, id: record.id, versionId: record.versionId, index, compartments: patientCompartments(deps.registry, resource, index) });
     }
     result.resources += items.length;
@@ -75,7 +75,7 @@ export const reindexOperation: OperationHandler = {
       throw new FhirError('not-implemented', 'FHIR-0501-REINDEX', `The ${truncate(store.kind)} store cannot reindex`, { code: 'not-supported' });
     }
     const started = Date.now();
-    const result = await reindex({ registry: ctx.registry, store }, target.resourceType ? { types: [target.resourceType] } : {});
+    const result = await reindex({ registry: ctx.registry, store, baseUrl: ctx.baseUrl }, target.resourceType ? { types: [target.resourceType] } : {});
     const out: Parameters = {
       resourceType: 'Parameters',
       parameter: [

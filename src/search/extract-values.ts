@@ -56,15 +56,20 @@ export function ofTypeTokens(v: Json): TokenValue[] {
 
 const LOCAL_REF = /^([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/([A-Za-z0-9\-.]{1,64}))?$/;
 
-/** Reference rows, plus token rows of Reference.identifier (code `name:identifier`). */
-export function referenceRows(code: string, type: string, v: Json): IndexRow[] {
+/**
+ * Reference rows, plus token rows of Reference.identifier (code `name:identifier`). An absolute URL
+ * under `localBase` (this server's FHIR base) names a local resource and is indexed as `Type/id`, so
+ * `subject=Patient/1`, chains, includes and compartments find it however the writer spelled it.
+ */
+export function referenceRows(code: string, type: string, v: Json, localBase?: string): IndexRow[] {
   const rows: IndexRow[] = [];
   if (type === 'Reference' && v.identifier && (v.identifier.value || v.identifier.system)) {
     rows.push({ type: 'token', code: `${code}:identifier`, ...tokensOf('Identifier', v.identifier)[0] });
   }
-  const ref: unknown = typeof v === 'string' ? v : v.reference;
-  if (typeof ref !== 'string' || ref === '' || ref.startsWith('#')) return rows;
-  // absolute URLs stay as they are: whether one names this server is the query side's business
+  const given: unknown = typeof v === 'string' ? v : v.reference;
+  if (typeof given !== 'string' || given === '' || given.startsWith('#')) return rows;
+  const relative = localBase && given.startsWith(`${localBase}/`) ? given.slice(localBase.length + 1) : undefined;
+  const ref = relative !== undefined && LOCAL_REF.test(relative) ? relative : given;
   const local = LOCAL_REF.exec(ref);
   if (local && (type === 'Reference' || !ref.includes('|'))) {
     rows.push({ type: 'reference', code, reference: `${local[1]}/${local[2]}`, targetType: local[1], targetId: local[2], version: local[3] ?? null });

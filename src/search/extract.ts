@@ -19,9 +19,9 @@ import {
 /**
  * Index extraction at write time: evaluates every SearchParameter of the resource's type (FHIRPath
  * through @medplum/core, each expression parsed once per type) and turns what it yields into
- * normalised index rows, one per value.
+ * normalised index rows, one per value. `localBase`: this server's FHIR base URL (see referenceRows).
  */
-export function extractIndexRows(registry: DefinitionRegistry, resource: Resource): IndexRow[] {
+export function extractIndexRows(registry: DefinitionRegistry, resource: Resource, localBase?: string): IndexRow[] {
   const rows: IndexRow[] = [];
   const input = [toTypedValue(resource)];
   for (const param of registry.searchParameters(resource.resourceType)) {
@@ -37,7 +37,7 @@ export function extractIndexRows(registry: DefinitionRegistry, resource: Resourc
     for (const tv of values) {
       if (tv.value === undefined || tv.value === null) continue;
       if (param.type === 'composite') compositeRows(rows, registry, resource.resourceType, param, tv);
-      else valueRows(rows, param, tv, resource.resourceType);
+      else valueRows(rows, param, tv, resource.resourceType, localBase);
     }
   }
   return dedupe(rows);
@@ -78,7 +78,7 @@ export function expressionFor(resourceType: string, param: SearchParamEntry): Fh
   return hit ?? undefined;
 }
 
-function valueRows(rows: IndexRow[], param: SearchParamEntry, tv: TypedValue, resourceType: string): void {
+function valueRows(rows: IndexRow[], param: SearchParamEntry, tv: TypedValue, resourceType: string, localBase: string | undefined): void {
   const { code } = param;
   const v = tv.value;
   switch (param.type) {
@@ -92,7 +92,7 @@ function valueRows(rows: IndexRow[], param: SearchParamEntry, tv: TypedValue, re
       if (tv.type === 'Identifier') for (const t of ofTypeTokens(v)) rows.push({ type: 'token', code: `${code}:of-type`, ...t });
       return;
     case 'reference':
-      rows.push(...referenceRows(code, tv.type, v));
+      rows.push(...referenceRows(code, tv.type, v, localBase));
       return;
     case 'date':
       for (const [low, high] of dateRangesOf(tv.type, v)) rows.push({ type: 'date', code, low, high });

@@ -125,3 +125,32 @@ describe('reference, chained and reverse-chained search, _include and _revinclud
     expect(await matchIds(t, '/fhir/Patient/p1/Observation?code=9999-9')).toEqual([]);
   });
 });
+
+describe('a reference written as an absolute URL of this server', () => {
+  let t: TestServer;
+  const base = 'http://localhost:8080/fhir';
+  beforeAll(async () => {
+    t = await startTestServer();
+    await seed(t, [
+      { resourceType: 'Patient', id: 'abs', name: [{ family: 'Absolute' }] },
+      { resourceType: 'Patient', id: 'rel', name: [{ family: 'Relative' }] },
+      { resourceType: 'Observation', id: 'oa', status: 'final', code: { text: 'x' }, subject: { reference: `${base}/Patient/abs` } },
+      { resourceType: 'Observation', id: 'or', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/rel' } },
+      { resourceType: 'Observation', id: 'ox', status: 'final', code: { text: 'x' }, subject: { reference: 'http://elsewhere.example.org/fhir/Patient/abs' } },
+    ]);
+  });
+  afterAll(() => t.close());
+
+  it('is found as the local resource it names, however the search spells it', async () => {
+    expect(await matchIds(t, '/fhir/Observation?subject=Patient/abs')).toEqual(['oa']);
+    expect(await matchIds(t, `/fhir/Observation?subject=${encodeURIComponent(`${base}/Patient/abs`)}`)).toEqual(['oa']);
+    expect(await matchIds(t, '/fhir/Observation?subject:Patient.family=absolute')).toEqual(['oa']);
+    expect(await matchIds(t, '/fhir/Observation?subject=http://elsewhere.example.org/fhir/Patient/abs')).toEqual(['ox']);
+  });
+
+  it('puts the resource in the patient compartment and follows it in _include', async () => {
+    expect(await matchIds(t, '/fhir/Patient/abs/Observation')).toEqual(['oa']);
+    const bundle = await search(t, '/fhir/Observation?_id=oa&_include=Observation:subject');
+    expect(bundle.entry.map((e: any) => `${e.search.mode}:${e.resource.resourceType}/${e.resource.id}`).sort()).toEqual(['include:Patient/abs', 'match:Observation/oa']);
+  });
+});
