@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +21,8 @@ export interface TestServer {
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', FHIR_BASE_URL: 'http://localhost:8080/fhir', SQLITE_SYNCHRONOUS: 'NORMAL', FHIR_AUTH: 'none', ...env });
-  const server = await createFhirServer(config, { store: await testStore() });
+  const { store, drop } = await testStore();
+  const server = await createFhirServer(config, { store });
   return {
     server,
     config,
@@ -28,21 +30,37 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     http: request(server.app),
     async close() {
       await server.close();
+      await drop?.();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
 /**
- * The store under test: the configuration's (the embedded SQLite store) by default; with
- * FHIR_TEST_STORE=mongo-standin the MongoDB adapter on the in-process stand-in (the jest project
- * `mongodb-adapter` runs the REST, search, bundle and operation suites that way).
+ * The store under test: the configuration's (the embedded SQLite store) by default. The jest project
+ * `mongodb-adapter` sets FHIR_TEST_STORE=mongo-standin: the MongoDB adapter on the in-process
+ * stand-in. FHIR_TEST_STORE=mongodb runs the same suites on the real MongoDB at MONGODB_URI, each
+ * server on a database of its own, dropped when it closes.
  */
-async function testStore(): Promise<Store | undefined> {
+async function testStore(): Promise<{ store?: Store; drop?: () => Promise<void> }> {
   const kind = process.env.FHIR_TEST_STORE;
-  if (!kind) return undefined;
-  if (kind === 'mongo-standin') return MongoStore.open(new MongoStandIn());
-  throw new Error(`FHIR_TEST_STORE must be unset or mongo-standin, got ${kind}`);
+  if (!kind) return {};
+  if (kind === 'mongo-standin') return { store: await MongoStore.open(new MongoStandIn()) };
+  const uri = process.env.MONGODB_URI;
+  if (kind === 'mongodb' && uri) {
+    // the driver loads only here, so suites on the other stores do not pay for it
+    const { connectMongo } = require('../../src/storage/mongo/connect') as typeof import('../../src/storage/mongo/connect');
+    const name = `fhir_test_${randomUUID().slice(0, 8)}`;
+    return {
+      store: await MongoStore.open(await connectMongo(uri, name)),
+      drop: async () => {
+        const db = await connectMongo(uri, name);
+        await db.dropDatabase();
+        await db.close();
+      },
+    };
+  }
+  throw new Error(`FHIR_TEST_STORE must be unset, mongo-standin, or mongodb (with MONGODB_URI), got ${kind}`);
 }
 
 export const FHIR_JSON = 'application/fhir+json';
