@@ -187,7 +187,7 @@ export class MongoStore extends QueuedStore implements Store {
       await db.close();
       throw new MongoNotTransactionalError();
     }
-    await ensureIndexes(db);
+    await prepareDatabase(db);
     return new MongoStore(db);
   }
 
@@ -244,8 +244,12 @@ async function commit(session: TxSession, attempt = 1): Promise<void> {
   }
 }
 
-/** Creates the indexes docs/scaling.md lists (MongoDB skips the ones that exist). */
-export async function ensureIndexes(db: MongoBackend): Promise<void> {
+/**
+ * Creates the indexes docs/scaling.md lists (MongoDB skips the ones that exist) and the store-version
+ * counter, so that no transaction has to create a collection (which a cross-shard one may not).
+ */
+export async function prepareDatabase(db: MongoBackend): Promise<void> {
   await db.resources.createIndexes(INDEXES.resources);
   await db.versions.createIndexes(INDEXES.versions);
+  await db.counters.findOneAndUpdate({ _id: 'sv' }, { $inc: { n: 0 } }, { upsert: true, returnDocument: 'after' });
 }
