@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { load, request, resetConnections, type Measure } from '../bench/load';
+import { ndjsonIds, operationPhases, readAndSearchPhases, runPhases } from '../bench/phases';
 import { bulkLoad, diskMb, readCeiling, sqliteCeiling, startServer } from '../bench/run';
 import { runCommand } from './command';
 
@@ -52,21 +53,9 @@ async function main(): Promise<number> {
     rows.push(['ingest (bulk loader)', `${loaderRate} resources/s`, `${((loaderRate / ceiling) * 100).toFixed(1)}% of the ceiling`]);
     results.bulkLoader = { resourcesPerSecond: loaderRate };
 
-    const ids = (await ndjsonIds(path.join(dir, 'ndjson', 'Patient.ndjson'))).slice(0, 1000);
-    const pick = (i: number) => ids[i % ids.length];
+    const ids = await ndjsonIds(path.join(dir, 'ndjson', 'Patient.ndjson'), 1000);
     const samplePatient = (await request(`${server.base}/Patient/${ids[0]}`)).text;
-    const phases: [string, (i: number) => string][] = [
-      ['read by id', (i) => `/Patient/${pick(i)}`],
-      ['search patient + code', (i) => `/Observation?patient=${pick(i)}&code=http://loinc.org|8867-4&_count=20`],
-      ['search identifier', (i) => `/Patient?identifier=http://insured.example.org/fhir/sid/medical-insurance-number|MI-${Math.floor((i % (ids.length / 2)) / 1)}-0`],
-      ['search family name', (i) => `/Patient?family=${['Zhang', 'Wang', 'Li', 'Chen'][i % 4]}&_count=20`],
-      ['search date range', (i) => `/Encounter?patient=${pick(i)}&date=ge2026-01-01&date=lt2026-07-01`],
-      ['search chained', (i) => `/Observation?patient.identifier=http://insured.example.org/fhir/sid/medical-insurance-number|MI-${i % 50}-0&_count=10`],
-      ['$everything', (i) => `/Patient/${pick(i)}/$everything?_count=1000`],
-      ['$insured-profile', (i) => `/Patient/${pick(i)}/$insured-profile`],
-    ];
-    for (const [name, url] of phases) {
-      const m = await load(async (i) => (await request(`${server.base}${url(i)}`)).status === 200, o.connections, o.durationMs);
+    for (const [name, m] of Object.entries(await runPhases(server.base, [...readAndSearchPhases(ids), ...operationPhases(ids)], o))) {
       rows.push([name, m]);
       results[name] = m;
     }
@@ -99,10 +88,6 @@ async function main(): Promise<number> {
   console.log(`\nresults written to ${values.out}`);
   const failed = Object.values(results).some((r) => typeof r === 'object' && r !== null && 'errors' in r && (r as Measure).errors > 0 && (r as Measure).errors === (r as Measure).requests);
   return failed ? 1 : 0;
-}
-
-async function ndjsonIds(file: string): Promise<string[]> {
-  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
 }
 
 runCommand(() => main());
