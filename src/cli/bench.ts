@@ -3,15 +3,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { growthTable, runGrowth } from '../bench/growth';
 import { load, request, resetConnections, type Measure } from '../bench/load';
 import { ndjsonIds, operationPhases, readAndSearchPhases, runPhases } from '../bench/phases';
 import { bulkLoad, diskMb, readCeiling, sqliteCeiling, startServer } from '../bench/run';
 import { runCommand } from './command';
 
 const USAGE = `Usage: npm run bench -- [--persons N] [--days D] [--connections C] [--posters P] [--duration S] [--out results.json] [--smoke]
+       npm run bench -- --growth SIZE1,SIZE2,... [--days D] [--connections C] [--duration S] [--out results.json]
 Generates a population, starts the server as its own process on a fresh data directory (embedded
 store, FHIR_AUTH=none, FHIR_AUDIT=off), and measures ingest, reads, searches and operations against
-their ceilings. --smoke: a small, quick run that checks the harness, never timings.`;
+their ceilings. --smoke: a small, quick run that checks the harness, never timings.
+--growth: one population for the largest size (in resources), bulk-loaded size by size into one store;
+after each size, the read and search phases; reports the ratio of p95 at the largest size to the smallest.`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -23,6 +27,7 @@ async function main(): Promise<number> {
       duration: { type: 'string', default: '10' },
       out: { type: 'string', default: 'bench-results.json' },
       smoke: { type: 'boolean', default: false },
+      growth: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -30,6 +35,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (values.growth) return growth(values.growth, { days: Number(values.days), connections: Number(values.connections), durationMs: Number(values.duration) * 1000 }, values.out as string);
   const smoke = values.smoke;
   const persons = smoke ? 10 : Number(values.persons);
   const o = { connections: smoke ? 4 : Number(values.connections), posters: smoke ? 2 : Number(values.posters), durationMs: (smoke ? 1 : Number(values.duration)) * 1000 };
@@ -87,6 +93,24 @@ async function main(): Promise<number> {
   fs.writeFileSync(values.out as string, JSON.stringify(results, null, 2));
   console.log(`\nresults written to ${values.out}`);
   const failed = Object.values(results).some((r) => typeof r === 'object' && r !== null && 'errors' in r && (r as Measure).errors > 0 && (r as Measure).errors === (r as Measure).requests);
+  return failed ? 1 : 0;
+}
+
+async function growth(sizesArg: string, o: { days: number; connections: number; durationMs: number }, out: string): Promise<number> {
+  const sizes = sizesArg.split(',').map(Number);
+  if (sizes.length < 2 || sizes.some((s, i) => !Number.isInteger(s) || s <= (sizes[i - 1] ?? 0))) {
+    console.error(`--growth takes two or more increasing sizes in resources, e.g. 100000,1000000\n\n${USAGE}`);
+    return 2;
+  }
+  const started = Date.now();
+  const log = (line: string) => console.log(`[growth ${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${line}`);
+  const result = await runGrowth({ sizes, ...o, log });
+  const machine = { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  console.log(`\ngrowth, ${o.days} days of readings per person, ${o.connections} connections, ${o.durationMs / 1000} s per phase; ${machine.cpus} cores; node ${machine.node}\n`);
+  for (const line of growthTable(result)) console.log(line);
+  fs.writeFileSync(out, JSON.stringify({ machine, options: { sizes, ...o }, ...result }, null, 2));
+  console.log(`\nresults written to ${out}`);
+  const failed = result.steps.some((s) => Object.values(s.phases).some((m) => m.errors > 0 && m.errors === m.requests));
   return failed ? 1 : 0;
 }
 
