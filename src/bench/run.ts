@@ -53,13 +53,12 @@ export interface ServerProcess {
 }
 
 /** With MONGODB_URI set, the store is MongoDB: each server and each bulk load gets a database of its own (`bench_…`, left for inspection). */
-function freshMongoDb(): Record<string, string> {
+export function freshMongoDb(): Record<string, string> {
   return process.env.MONGODB_URI ? { MONGODB_DB: `bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}` } : {};
 }
 
-/** Starts the built server as its own process on a fresh data directory (or MongoDB database). */
-export async function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-data-'));
+/** Starts the built server as its own process on a fresh data directory (or MongoDB database), or on the one given with its store's environment. */
+export async function startServer(env: Record<string, string> = {}, dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-data-'))): Promise<ServerProcess> {
   const port = await new Promise<number>((resolve) => {
     const s = http.createServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as { port: number }).port;
@@ -67,7 +66,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     });
   });
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
-    env: { ...process.env, ...freshMongoDb(), PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', FHIR_BASE_URL: `http://127.0.0.1:${port}/fhir`, FHIR_AUTH: 'none', FHIR_AUDIT: 'off', ...env },
+    env: { ...process.env, ...(env.MONGODB_DB ? {} : freshMongoDb()), PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', FHIR_BASE_URL: `http://127.0.0.1:${port}/fhir`, FHIR_AUTH: 'none', FHIR_AUDIT: 'off', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}/fhir`;
@@ -109,9 +108,23 @@ export function diskMb(dir: string): number {
 export function bulkLoad(ndjsonDir: string): number {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-import-'));
   try {
-    const out = execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'import.js'), ndjsonDir], { env: { ...process.env, ...freshMongoDb(), DATA_DIR: dataDir }, encoding: 'utf8' });
-    return Number(/\((\d+) resources\/s\)/.exec(out)?.[1] ?? 0);
+    return importNdjson(ndjsonDir, { ...freshMongoDb(), DATA_DIR: dataDir }).resourcesPerSecond;
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The bulk loader on the NDJSON, into the store the environment names (on top of what it holds).
+ * `progress` shows the loader's progress bar (on stderr) as it goes.
+ */
+export function importNdjson(ndjsonDir: string, storeEnv: Record<string, string>, progress = false): { written: number; seconds: number; resourcesPerSecond: number } {
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'import.js'), ndjsonDir], {
+    env: { ...process.env, ...storeEnv },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', progress ? 'inherit' : 'pipe'],
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const report = /(\d+) written.* in ([\d.]+) s \((\d+) resources\/s\)/.exec(out);
+  return { written: Number(report?.[1] ?? 0), seconds: Number(report?.[2] ?? 0), resourcesPerSecond: Number(report?.[3] ?? 0) };
 }

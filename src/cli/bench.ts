@@ -3,14 +3,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { growthTable, runGrowth } from '../bench/growth';
 import { load, request, resetConnections, type Measure } from '../bench/load';
+import { ndjsonIds, operationPhases, readAndSearchPhases, runPhases } from '../bench/phases';
 import { bulkLoad, diskMb, readCeiling, sqliteCeiling, startServer } from '../bench/run';
 import { runCommand } from './command';
 
 const USAGE = `Usage: npm run bench -- [--persons N] [--days D] [--connections C] [--posters P] [--duration S] [--out results.json] [--smoke]
+       npm run bench -- --growth SIZE1,SIZE2,... [--days D] [--connections C] [--duration S] [--out results.json]
 Generates a population, starts the server as its own process on a fresh data directory (embedded
 store, FHIR_AUTH=none, FHIR_AUDIT=off), and measures ingest, reads, searches and operations against
-their ceilings. --smoke: a small, quick run that checks the harness, never timings.`;
+their ceilings. --smoke: a small, quick run that checks the harness, never timings.
+--growth: one population for the largest size (in resources), bulk-loaded size by size into one store;
+after each size, the read and search phases; reports the ratio of p95 at the largest size to the smallest.`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -22,6 +27,7 @@ async function main(): Promise<number> {
       duration: { type: 'string', default: '10' },
       out: { type: 'string', default: 'bench-results.json' },
       smoke: { type: 'boolean', default: false },
+      growth: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -29,6 +35,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (values.growth) return growth(values.growth, { days: Number(values.days), connections: Number(values.connections), durationMs: Number(values.duration) * 1000 }, values.out as string);
   const smoke = values.smoke;
   const persons = smoke ? 10 : Number(values.persons);
   const o = { connections: smoke ? 4 : Number(values.connections), posters: smoke ? 2 : Number(values.posters), durationMs: (smoke ? 1 : Number(values.duration)) * 1000 };
@@ -52,21 +59,9 @@ async function main(): Promise<number> {
     rows.push(['ingest (bulk loader)', `${loaderRate} resources/s`, `${((loaderRate / ceiling) * 100).toFixed(1)}% of the ceiling`]);
     results.bulkLoader = { resourcesPerSecond: loaderRate };
 
-    const ids = (await ndjsonIds(path.join(dir, 'ndjson', 'Patient.ndjson'))).slice(0, 1000);
-    const pick = (i: number) => ids[i % ids.length];
+    const ids = await ndjsonIds(path.join(dir, 'ndjson', 'Patient.ndjson'), 1000);
     const samplePatient = (await request(`${server.base}/Patient/${ids[0]}`)).text;
-    const phases: [string, (i: number) => string][] = [
-      ['read by id', (i) => `/Patient/${pick(i)}`],
-      ['search patient + code', (i) => `/Observation?patient=${pick(i)}&code=http://loinc.org|8867-4&_count=20`],
-      ['search identifier', (i) => `/Patient?identifier=http://insured.example.org/fhir/sid/medical-insurance-number|MI-${Math.floor((i % (ids.length / 2)) / 1)}-0`],
-      ['search family name', (i) => `/Patient?family=${['Zhang', 'Wang', 'Li', 'Chen'][i % 4]}&_count=20`],
-      ['search date range', (i) => `/Encounter?patient=${pick(i)}&date=ge2026-01-01&date=lt2026-07-01`],
-      ['search chained', (i) => `/Observation?patient.identifier=http://insured.example.org/fhir/sid/medical-insurance-number|MI-${i % 50}-0&_count=10`],
-      ['$everything', (i) => `/Patient/${pick(i)}/$everything?_count=1000`],
-      ['$insured-profile', (i) => `/Patient/${pick(i)}/$insured-profile`],
-    ];
-    for (const [name, url] of phases) {
-      const m = await load(async (i) => (await request(`${server.base}${url(i)}`)).status === 200, o.connections, o.durationMs);
+    for (const [name, m] of Object.entries(await runPhases(server.base, [...readAndSearchPhases(ids), ...operationPhases(ids)], o))) {
       rows.push([name, m]);
       results[name] = m;
     }
@@ -101,8 +96,22 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-async function ndjsonIds(file: string): Promise<string[]> {
-  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+async function growth(sizesArg: string, o: { days: number; connections: number; durationMs: number }, out: string): Promise<number> {
+  const sizes = sizesArg.split(',').map(Number);
+  if (sizes.length < 2 || sizes.some((s, i) => !Number.isInteger(s) || s <= (sizes[i - 1] ?? 0))) {
+    console.error(`--growth takes two or more increasing sizes in resources, e.g. 100000,1000000\n\n${USAGE}`);
+    return 2;
+  }
+  const started = Date.now();
+  const log = (line: string) => console.log(`[growth ${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${line}`);
+  const result = await runGrowth({ sizes, ...o, log });
+  const machine = { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  console.log(`\ngrowth, ${o.days} days of readings per person, ${o.connections} connections, ${o.durationMs / 1000} s per phase; ${machine.cpus} cores; node ${machine.node}\n`);
+  for (const line of growthTable(result)) console.log(line);
+  fs.writeFileSync(out, JSON.stringify({ machine, options: { sizes, ...o }, ...result }, null, 2));
+  console.log(`\nresults written to ${out}`);
+  const failed = result.steps.some((s) => Object.values(s.phases).some((m) => m.errors > 0 && m.errors === m.requests));
+  return failed ? 1 : 0;
 }
 
 runCommand(() => main());
