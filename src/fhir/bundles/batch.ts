@@ -1,7 +1,7 @@
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';
 import type { Bundle } from '../types';
-import { entryRequest, type ParsedEntry } from './entries';
+import { breathe, entryRequest, type ParsedEntry } from './entries';
 import { mentionsAny } from './references';
 import { errorEntry, responseEntry } from './responses';
 
@@ -14,7 +14,8 @@ type Route = (ctx: RequestContext, req: FhirRequest) => Promise<FhirResponse>;
 export async function processBatch(ctx: RequestContext, req: FhirRequest, entries: ParsedEntry[], route: Route): Promise<FhirResponse> {
   const fullUrls = new Set(entries.map((e) => e.fullUrl).filter((u): u is string => !!u && /^urn:(uuid|oid):/.test(u)));
   const out: Bundle = { resourceType: 'Bundle', type: 'batch-response', entry: [] };
-  for (const e of entries) {
+  for (const [position, e] of entries.entries()) {
+    await breathe(position);
     try {
       const named = mentionsAny(e.resource, fullUrls);
       if (named) {

@@ -102,3 +102,15 @@ export function entryRequest(entry: ParsedEntry, outer: FhirRequest): FhirReques
     clientAddress: outer.clientAddress,
   };
 }
+
+/** Entries processed between two turns of the event loop. */
+const ENTRIES_PER_TURN = 50;
+
+/**
+ * Lets the event loop run after every ENTRIES_PER_TURN entries, so that a long Bundle (whose store
+ * calls may all complete synchronously, as the embedded store's do) does not hold up other clients'
+ * requests for its whole duration: reads go on beside an open write scope, other writes queue.
+ */
+export async function breathe(position: number): Promise<void> {
+  if (position % ENTRIES_PER_TURN === ENTRIES_PER_TURN - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+}

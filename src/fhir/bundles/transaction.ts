@@ -4,7 +4,7 @@ import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';
 import type { Bundle, BundleEntry } from '../types';
 import { assertValidId } from '../util';
-import { entryRequest, type ParsedEntry } from './entries';
+import { breathe, entryRequest, type ParsedEntry } from './entries';
 import { conditionalReferences, rewriteReferences } from './references';
 import { entryFailure, responseEntry } from './responses';
 import { sessionStore } from './session-store';
@@ -28,7 +28,8 @@ export async function processTransaction(ctx: RequestContext, req: FhirRequest, 
     const assigned = new Map<number, string>();
 
     // 1. identities: ids for creates, conditional creates and updates resolved up front
-    for (const e of entries) {
+    for (const [position, e] of entries.entries()) {
+      await breathe(position);
       await resolveIdentity(tx, e, fullUrls, assigned, existing);
     }
     checkDistinctTargets(entries, assigned);
@@ -38,13 +39,15 @@ export async function processTransaction(ctx: RequestContext, req: FhirRequest, 
       if (e.resource) rewriteReferences(e.resource, fullUrls);
       e.query = e.query.map(([k, v]) => [k, fullUrls.get(v) ?? v]);
     }
-    for (const e of entries) {
+    for (const [position, e] of entries.entries()) {
+      await breathe(position);
       if (e.resource) await resolveConditionalReferences(tx, e);
     }
 
     // 3. the entries, in processing order
     const order = [...entries].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
-    for (const e of order) {
+    for (const [position, e] of order.entries()) {
+      await breathe(position);
       const done = existing.get(e.index);
       if (done) {
         responses[e.index] = responseEntry(tx, done);
