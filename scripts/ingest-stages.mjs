@@ -2,20 +2,15 @@
 // index extraction) per resource over a generated population's NDJSON, without HTTP, then the SQLite
 // store's writes of the same versions in transactions of 1,000 (as the bulk loader batches them).
 // Build first (npm run build); then: node scripts/ingest-stages.mjs /tmp/pop/ndjson [rounds]
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const dist = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'dist');
-const { indexSearchParameter } = require('@medplum/core');
 const { getRegistry } = require(path.join(dist, 'definitions', 'registry.js'));
-const { loadImplementationGuide } = require(path.join(dist, 'definitions', 'ig.js'));
 const { validateOrThrow } = require(path.join(dist, 'validation', 'validate.js'));
 const { extractIndexRows } = require(path.join(dist, 'search', 'extract.js'));
-const { patientCompartments } = require(path.join(dist, 'fhir', 'write.js'));
-const { SqliteStore } = require(path.join(dist, 'storage', 'sqlite', 'store.js'));
+const { firstVersions, readNdjson, registryWithGuide, storeWriteRate } = require(path.join(dist, 'bench', 'store-ceiling.js'));
 
 const dir = process.argv[2];
 const rounds = Number(process.argv[3] ?? 3);
@@ -23,17 +18,8 @@ if (!dir) {
   console.error('Usage: node scripts/ingest-stages.mjs <ndjson-dir> [rounds]');
   process.exit(2);
 }
-const registry = getRegistry();
-const ig = loadImplementationGuide();
-registry.profiles.add(ig.structureDefinitions);
-for (const sp of ig.searchParameters) {
-  registry.addSearchParameter(sp);
-  indexSearchParameter(sp);
-}
-const resources = fs
-  .readdirSync(dir)
-  .filter((f) => f.endsWith('.ndjson'))
-  .flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+const registry = registryWithGuide(getRegistry());
+const resources = readNdjson(dir);
 
 const stages = {
   validation: (r) => {
@@ -67,24 +53,8 @@ for (const [type, row] of Object.entries(byType).sort((a, b) => b[1].n - a[1].n)
 console.log(`${'all'.padEnd(24)}${String(all.n).padStart(8)}${Object.keys(stages).map((s) => us(all[s], all.n).padStart(18)).join('')}`);
 
 // the store: every resource as a first version, in transactions of 1,000, into a fresh file
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingest-stages-'));
-const store = new SqliteStore({ dataDir });
-const lastUpdated = new Date().toISOString();
-const ops = resources.map((r) => {
-  const index = extractIndexRows(registry, r);
-  const json = JSON.stringify({ ...r, meta: { ...r.meta, versionId: '1', lastUpdated } });
-  const compartments = patientCompartments(registry, r, index);
-  return { resourceType: r.resourceType, id: r.id, versionId: '1', lastUpdated, deleted: false, method: 'POST', json, index, compartments, expectedVersionId: null };
-});
-const rows = ops.reduce((n, op) => n + op.index.length, 0);
-const start = process.cpuUsage();
-const t0 = performance.now();
-for (let i = 0; i < ops.length; i += 1000) await store.transaction((session) => session.write(ops.slice(i, i + 1000)));
-const wall = performance.now() - t0;
-const used = process.cpuUsage(start);
-await store.close();
-fs.rmSync(dataDir, { recursive: true, force: true });
+const store = await storeWriteRate(firstVersions(registry, resources));
 console.log(
-  `store writes: ${((used.user + used.system) / ops.length).toFixed(0)} CPU microseconds per resource, ` +
-    `${((wall * 1000) / ops.length).toFixed(0)} wall (${(rows / ops.length).toFixed(1)} index rows per resource)`
+  `store writes: ${store.cpuMicrosPerResource} CPU microseconds per resource, ${store.perSecond} resources/s ` +
+    `(${store.indexRowsPerResource} index rows per resource)`
 );

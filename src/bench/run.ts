@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { load, request, type Measure } from './load';
 
 export interface BenchOptions {
@@ -13,26 +12,6 @@ export interface BenchOptions {
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-/** The embedded database's own insert rate for the same rows, without HTTP or FHIR (the ingest ceiling). */
-export function sqliteCeiling(ndjsonDir: string): number {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ceiling-'));
-  const db = new DatabaseSync(path.join(dir, 'c.sqlite'));
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE r (id INTEGER PRIMARY KEY, type TEXT, rid TEXT, json TEXT); CREATE UNIQUE INDEX r_key ON r (type, rid);');
-  const rows = fs.readdirSync(ndjsonDir).flatMap((f) => fs.readFileSync(path.join(ndjsonDir, f), 'utf8').trim().split('\n'));
-  const insert = db.prepare('INSERT INTO r (type, rid, json) VALUES (?, ?, ?)');
-  const t0 = performance.now();
-  db.exec('BEGIN');
-  for (const line of rows) {
-    const r = JSON.parse(line) as { resourceType: string; id: string };
-    insert.run(r.resourceType, r.id, line);
-  }
-  db.exec('COMMIT');
-  const rate = Math.round(rows.length / ((performance.now() - t0) / 1000));
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-  return rate;
-}
 
 /** A bare node:http server answering every request with one stored resource's JSON from memory (the read ceiling). */
 export async function readCeiling(json: string, o: BenchOptions): Promise<Measure> {

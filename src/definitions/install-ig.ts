@@ -8,6 +8,7 @@ import type { Resource } from '../fhir/types';
 import { addTerminology } from '../search/terminology';
 import { validateOrThrow } from '../validation/validate';
 import { loadImplementationGuide, PROFILES_DIR } from './ig';
+import type { DefinitionRegistry } from './registry';
 
 /**
  * Loads the implementation guide at start: its profiles and terminology into the validator, its SearchParameters into
@@ -16,16 +17,21 @@ import { loadImplementationGuide, PROFILES_DIR } from './ig';
  */
 export async function installImplementationGuide(ctx: Omit<RequestContext, 'requestId' | 'access' | 'log'>, log: Logger, dir = PROFILES_DIR): Promise<void> {
   const ig = loadImplementationGuide(dir);
-  ctx.registry.profiles.add(ig.structureDefinitions);
-  addTerminology([...ig.valueSets, ...ig.codeSystems]);
-  for (const sp of ig.searchParameters) {
-    ctx.registry.addSearchParameter(sp);
-    indexSearchParameter(sp);
-  }
+  addGuideDefinitions(ctx.registry, ig);
   const conformance: Resource[] = [...ig.structureDefinitions, ...ig.searchParameters, ...ig.valueSets, ...ig.codeSystems, ...ig.operationDefinitions];
   const result = await upsertResources({ ...ctx, requestId: 'startup', access: OPEN_ACCESS, log }, conformance);
   if (result.refused.length) log.error({ refused: result.refused }, 'some conformance resources of the implementation guide could not be stored');
   log.info({ profiles: ig.structureDefinitions.length, searchParameters: ig.searchParameters.length, written: result.written }, 'implementation guide loaded');
+}
+
+/** The guide's profiles, terminology and SearchParameters into the registry (validation and indexing use them). */
+export function addGuideDefinitions(registry: DefinitionRegistry, ig: ReturnType<typeof loadImplementationGuide>): void {
+  registry.profiles.add(ig.structureDefinitions);
+  addTerminology([...ig.valueSets, ...ig.codeSystems]);
+  for (const sp of ig.searchParameters) {
+    registry.addSearchParameter(sp);
+    indexSearchParameter(sp);
+  }
 }
 
 /**
