@@ -1,4 +1,5 @@
-import { parseStructureDefinition, tryGetProfile, type InternalSchemaElement, type SliceDefinition, type TypedValueWithPath } from '@medplum/core';
+import { type InternalSchemaElement, type SliceDefinition, type TypedValueWithPath } from '@medplum/core';
+import { parsedProfile } from './parsed-profile';
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '../fhir/types';
 
 /**
@@ -9,7 +10,7 @@ import type { OperationOutcomeIssue, Resource, StructureDefinition } from '../fh
  * slice's types. Values under a required binding of a slice are added to `bound` for the binding check.
  */
 export function checkSlicing(resource: Resource, profile: StructureDefinition, bound: Record<string, TypedValueWithPath[]>): OperationOutcomeIssue[] {
-  const schema = (profile.url ? tryGetProfile(profile.url) : undefined) ?? parseStructureDefinition(profile);
+  const schema = parsedProfile(profile);
   const issues: OperationOutcomeIssue[] = [];
   for (const [key, element] of Object.entries(schema.elements)) {
     const slicing = element.slicing;
