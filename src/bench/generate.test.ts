@@ -19,9 +19,36 @@ describe('synthetic population generator', () => {
       const patients = family.filter((r) => r.resourceType === 'Patient');
       expect(patients.length).toBeGreaterThanOrEqual(2);
       expect(family.filter((r) => r.resourceType === 'RelatedPerson').length).toBeGreaterThanOrEqual(2);
-      expect(family.filter((r) => r.resourceType === 'Observation').length).toBeGreaterThanOrEqual(patients.length * 3 * 3);
       expect(family.filter((r) => r.resourceType === 'Basic').length).toBeGreaterThanOrEqual(patients.length * 12);
     }
+  });
+
+  it('gives wearers hourly heart rate and steps, and people with chronic conditions daily blood pressure and glucose', () => {
+    const readings = (family: any[], device: string) => family.filter((r) => r.resourceType === 'Observation' && r.device.reference === `Device/${device}`);
+    let wearers = 0;
+    let chronic = 0;
+    for (let i = 0; i < 60; i++) {
+      const family = generateFamily(i, opts) as any[];
+      for (const device of family.filter((r) => r.resourceType === 'Device')) {
+        const own = readings(family, device.id);
+        const codes = new Set(own.map((o) => o.code.coding[0].code));
+        if (device.deviceName[0].name === 'Wearable') {
+          wearers++;
+          expect(own).toHaveLength(opts.monitoringDays * 24 * 2);
+          expect(codes).toEqual(new Set(['8867-4', '55423-8']));
+          expect(own.every((o) => Date.parse(o.effectivePeriod.end) - Date.parse(o.effectivePeriod.start) === 3600_000)).toBe(true);
+        } else {
+          chronic++;
+          expect(own).toHaveLength(opts.monitoringDays * 2);
+          expect(codes).toEqual(new Set(['8480-6', '15074-8']));
+          const diabetes = family.filter((r) => r.resourceType === 'Condition' && r.subject.reference === device.patient.reference && r.code.coding[0].code === 'E11');
+          const visits = family.filter((r) => r.resourceType === 'Encounter' && r.subject.reference === device.patient.reference);
+          expect(diabetes.length).toBe(visits.length);
+        }
+      }
+    }
+    expect(wearers).toBeGreaterThan(3);
+    expect(chronic).toBeGreaterThan(10);
   });
 
   it('writes a family as a transaction of PUTs with the resources ids', () => {

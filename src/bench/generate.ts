@@ -16,9 +16,21 @@ const IG = 'http://insured.example.org/fhir/StructureDefinition/';
 const FAMILY = ['Zhang', 'Wang', 'Li', 'Liu', 'Chen', 'Yang', 'Huang', 'Zhao', 'Wu', 'Zhou'];
 const GIVEN = ['Wei', 'Fang', 'Min', 'Jing', 'Lei', 'Yan', 'Jun', 'Hui', 'Ping', 'Tao'];
 
+const HOUR = 3600 * 1000;
+interface Reading {
+  code: string;
+  display: string;
+  unit: string;
+  category: string;
+}
+const HEART_RATE: Reading = { code: '8867-4', display: 'Heart rate', unit: '/min', category: 'vital-signs' };
+const STEPS: Reading = { code: '55423-8', display: 'Number of steps in unspecified time Pedometer', unit: '{steps}', category: 'activity' };
+const SYSTOLIC: Reading = { code: '8480-6', display: 'Systolic blood pressure', unit: 'mm[Hg]', category: 'vital-signs' };
+const GLUCOSE: Reading = { code: '15074-8', display: 'Glucose [Moles/volume] in Blood', unit: 'mmol/L', category: 'laboratory' };
+
 export interface GenerateOptions {
   seed: number;
-  /** Days of hourly wearable summaries per person (the main size knob). */
+  /** Days of readings: hourly wearable summaries (wearers) and daily home-device readings (chronic conditions); the main size knob. */
   monitoringDays: number;
   /** The date the population is generated "as of" (fixed, so output is reproducible). */
   asOf: string;
@@ -98,14 +110,28 @@ export function generateFamily(familyIndex: number, o: GenerateOptions): Resourc
       out.push(transaction(`${enc}-debit`, id, 'settlement-debit', personal, balance, t0 + day / 2));
       if (chronic || rnd() < 0.5) out.push({ resourceType: 'MedicationDispense', id: `${enc}-med`, meta: { profile: [`${IG}insured-medication-dispense`] }, status: 'completed', medicationCodeableConcept: { text: chronic ? 'Metformin 500 mg' : 'Amoxicillin 250 mg' }, subject: ref, quantity: { value: 30 }, whenHandedOver: iso(t0 + day / 4) } as Resource);
     }
-    const device = `${id}-watch`;
-    out.push({ resourceType: 'Device', id: device, deviceName: [{ name: 'Wearable', type: 'user-friendly-name' }], patient: ref } as Resource);
-    for (let d = 0; d < o.monitoringDays; d++) {
-      for (let h = 8; h < 20; h += 4) {
-        const t = asOf - d * day + h * 3600 * 1000;
-        out.push(reading(`${device}-hr-${d}-${h}`, id, device, t, '8867-4', 'Heart rate', 60 + Math.floor(rnd() * 40), '/min'));
+    // wearables: minute-level heart rate and steps, summarised per hour; more often in chronic-disease management
+    if (rnd() < (members[m].chronic ? 0.3 : 0.05)) {
+      const watch = `${id}-watch`;
+      out.push({ resourceType: 'Device', id: watch, deviceName: [{ name: 'Wearable', type: 'user-friendly-name' }], patient: ref } as Resource);
+      for (let d = 0; d < o.monitoringDays; d++) {
+        for (let h = 0; h < 24; h++) {
+          const t = asOf - (d + 1) * day + h * HOUR;
+          const awake = h >= 7 && h < 23;
+          out.push(reading(`${watch}-hr-${d}-${h}`, id, watch, hourOf(t), HEART_RATE, (awake ? 65 : 52) + Math.floor(rnd() * 30)));
+          out.push(reading(`${watch}-steps-${d}-${h}`, id, watch, hourOf(t), STEPS, awake ? Math.floor(rnd() * 1500) : Math.floor(rnd() * 40)));
+        }
       }
-      if (members[m].chronic) out.push(reading(`${device}-bp-${d}`, id, device, asOf - d * day, '8480-6', 'Systolic blood pressure', 120 + Math.floor(rnd() * 45), 'mm[Hg]'));
+    }
+    // home monitoring for chronic conditions: blood pressure and glucose once a day
+    if (members[m].chronic) {
+      const home = `${id}-home`;
+      out.push({ resourceType: 'Device', id: home, deviceName: [{ name: 'Home monitor', type: 'user-friendly-name' }], patient: ref } as Resource);
+      for (let d = 0; d < o.monitoringDays; d++) {
+        const t = asOf - (d + 1) * day + 7 * HOUR;
+        out.push(reading(`${home}-bp-${d}`, id, home, { effectiveDateTime: iso(t) }, SYSTOLIC, 120 + Math.floor(rnd() * 45)));
+        out.push(reading(`${home}-glu-${d}`, id, home, { effectiveDateTime: iso(t + 600_000) }, GLUCOSE, Math.round((5 + rnd() * 5) * 10) / 10));
+      }
     }
     if (rnd() < 0.05) out.push(basic(`${id}-credit`, 'credit-record', id, date(asOf - 30 * day), [
       { url: `${IG}credit-record-type`, valueCode: 'overdue-contribution' },
@@ -132,9 +158,13 @@ export function generateFamily(familyIndex: number, o: GenerateOptions): Resourc
       { url: `${IG}record-date`, valueDateTime: iso(t) },
     ]);
   }
-  function reading(id: string, patient: string, device: string, t: number, code: string, display: string, value: number, unit: string): Resource {
-    return { resourceType: 'Observation', id, meta: { profile: [`${IG}device-observation`] }, status: 'final', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }], code: { coding: [{ system: 'http://loinc.org', code, display }] }, subject: { reference: `Patient/${patient}` }, device: { reference: `Device/${device}` }, effectiveDateTime: iso(t), valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit } } as Resource;
+  function hourOf(t: number): { effectivePeriod: { start: string; end: string } } {
+    return { effectivePeriod: { start: iso(t), end: iso(t + HOUR) } };
   }
+  function reading(id: string, patient: string, device: string, effective: object, kind: Reading, value: number): Resource {
+    return { resourceType: 'Observation', id, meta: { profile: [`${IG}device-observation`] }, status: 'final', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: kind.category }] }], code: { coding: [{ system: 'http://loinc.org', code: kind.code, display: kind.display }] }, subject: { reference: `Patient/${patient}` }, device: { reference: `Device/${device}` }, ...effective, valueQuantity: { value, unit: kind.unit, system: 'http://unitsofmeasure.org', code: kind.unit } } as Resource;
+  }
+
 }
 
 /** A family as a transaction Bundle of PUTs (ids kept: loading twice changes nothing). */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateFamily } from './generate';
 import { resetConnections, type Measure } from './load';
-import { ndjsonIds, readAndSearchPhases, runPhases } from './phases';
+import { phaseSubjects, readAndSearchPhases, runPhases, type PhaseMeasure } from './phases';
 import { diskMb, freshMongoDb, importNdjson, startServer } from './run';
 
 /** The p95 at the largest size over the p95 at the smallest, per phase, should stay at or under this. */
@@ -20,6 +20,8 @@ export interface GrowthOptions {
   days: number;
   connections: number;
   durationMs: number;
+  /** Rounds of each phase at each size (figures are their medians). */
+  rounds: number;
   log: (line: string) => void;
 }
 
@@ -30,7 +32,7 @@ export interface GrowthStep {
   load: { written: number; seconds: number; resourcesPerSecond: number };
   storeMb: number;
   peakRssMb: number;
-  phases: Record<string, Measure>;
+  phases: Record<string, PhaseMeasure>;
 }
 
 export interface GrowthResult {
@@ -73,8 +75,7 @@ export async function runGrowth(o: GrowthOptions): Promise<GrowthResult> {
     o.log(`generating ${persons.at(-1)} persons in ${persons.length} parts (cut at ${persons.slice(0, -1).join(', ')} persons), ${o.days} days of readings each, into ${population}`);
     execFileSync(process.execPath, [path.join(__dirname, '..', 'cli', 'generate.js'), '--persons', String(persons.at(-1)), '--split-at', persons.slice(0, -1).join(','), '--days', String(o.days), '--seed', SEED, '--as-of', AS_OF, '--format', 'ndjson', '--out', population], { stdio: 'inherit' });
     const part = (k: number) => path.join(population, 'ndjson', `part-${k + 1}`);
-    const ids = await ndjsonIds(path.join(part(0), 'Patient.ndjson'), 1000);
-    const phases = readAndSearchPhases(ids);
+    const phases = readAndSearchPhases(await phaseSubjects(part(0)));
     let resources = 0;
     for (let k = 0; k < persons.length; k++) {
       const adding = countLines(part(k));
@@ -84,7 +85,7 @@ export async function runGrowth(o: GrowthOptions): Promise<GrowthResult> {
       o.log(`loaded: ${resources} resources in the store; ${load.written} written in ${load.seconds} s (${load.resourcesPerSecond} resources/s)`);
       const storeMb = diskMb(dataDir);
       const server = await startServer(storeEnv, dataDir);
-      let measured: Record<string, Measure>;
+      let measured: Record<string, PhaseMeasure>;
       try {
         // the server starts cold on the store: a second of each phase first, not measured
         await runPhases(server.base, phases, { connections: o.connections, durationMs: 1000 });

@@ -5,28 +5,32 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { growthTable, runGrowth } from '../bench/growth';
 import { load, request, resetConnections, type Measure } from '../bench/load';
-import { ndjsonIds, operationPhases, readAndSearchPhases, runPhases } from '../bench/phases';
+import { operationPhases, phaseSubjects, readAndSearchPhases, repeated, runPhases, type Phase, type PhaseMeasure } from '../bench/phases';
 import { bulkLoad, diskMb, readCeiling, startServer } from '../bench/run';
 import { firstVersions, readNdjson, registryWithGuide, storeWriteRate } from '../bench/store-ceiling';
 import { getRegistry } from '../definitions/registry';
 import { runCommand } from './command';
 
-const USAGE = `Usage: npm run bench -- [--persons N] [--days D] [--connections C] [--posters P] [--duration S] [--out results.json] [--smoke]
-       npm run bench -- --growth SIZE1,SIZE2,... [--days D] [--connections C] [--duration S] [--out results.json]
+const USAGE = `Usage: npm run bench -- [--persons N] [--days D] [--connections C] [--posters P] [--duration S] [--rounds R] [--out results.json] [--smoke]
+       npm run bench -- --growth SIZE1,SIZE2,... [--days D] [--connections C] [--duration S] [--rounds R] [--out results.json]
 Generates a population, starts the server as its own process on a fresh data directory (embedded
 store, FHIR_AUTH=none, FHIR_AUDIT=off), and measures ingest, reads, searches and operations against
-their ceilings. --smoke: a small, quick run that checks the harness, never timings.
+their ceilings; each read, search and operation phase --rounds times (figures are the medians).
+--smoke: a small, quick run that checks the harness, never timings.
 --growth: one population for the largest size (in resources), bulk-loaded size by size into one store;
 after each size, the read and search phases; reports the ratio of p95 at the largest size to the smallest.`;
+
+const CEILING_SAMPLE = 100_000;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       persons: { type: 'string', default: '200' },
-      days: { type: 'string', default: '14' },
+      days: { type: 'string', default: '20' },
       connections: { type: 'string', default: '32' },
       posters: { type: 'string', default: '8' },
       duration: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '3' },
       out: { type: 'string', default: 'bench-results.json' },
       smoke: { type: 'boolean', default: false },
       growth: { type: 'string' },
@@ -37,24 +41,26 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (values.growth) return growth(values.growth, { days: Number(values.days), connections: Number(values.connections), durationMs: Number(values.duration) * 1000 }, values.out as string);
+  const rounds = Number(values.rounds);
+  if (values.growth) return growth(values.growth, { days: Number(values.days), connections: Number(values.connections), durationMs: Number(values.duration) * 1000, rounds }, values.out as string);
   const smoke = values.smoke;
   const persons = smoke ? 10 : Number(values.persons);
-  const o = { connections: smoke ? 4 : Number(values.connections), posters: smoke ? 2 : Number(values.posters), durationMs: (smoke ? 1 : Number(values.duration)) * 1000 };
+  const o = { connections: smoke ? 4 : Number(values.connections), posters: smoke ? 2 : Number(values.posters), durationMs: (smoke ? 1 : Number(values.duration)) * 1000, rounds: smoke ? 1 : rounds };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pop-'));
   execFileSync(process.execPath, [path.join(__dirname, 'generate.js'), '--persons', String(persons), '--days', smoke ? '2' : String(values.days), '--out', dir], { stdio: 'inherit' });
-  const bundles = fs.readdirSync(path.join(dir, 'bundles')).sort().map((f) => fs.readFileSync(path.join(dir, 'bundles', f), 'utf8'));
-  const resources = bundles.reduce((n, b) => n + (JSON.parse(b).entry?.length ?? 0), 0);
+  // one family per Bundle, read as it is posted (a large population's Bundles need not all be held at once)
+  const bundles = fs.readdirSync(path.join(dir, 'bundles')).sort().map((f) => path.join(dir, 'bundles', f));
+  const resources = bundles.reduce((n, f) => n + ((JSON.parse(fs.readFileSync(f, 'utf8')) as { entry?: unknown[] }).entry?.length ?? 0), 0);
   const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, persons, resources, options: o };
-  const rows: [string, Measure | number | string, string?][] = [];
+  const rows: [string, PhaseMeasure | number | string, string?][] = [];
 
   const server = await startServer();
   try {
     // ingest: transaction Bundles from concurrent posters
-    const ingest = await load(async (i) => (await request(server.base, 'POST', bundles[i])).status === 200, o.posters, 3600_000, bundles.length);
+    const ingest = await load(async (i) => (await request(server.base, 'POST', fs.readFileSync(bundles[i], 'utf8'))).status === 200, o.posters, 24 * 3600_000, bundles.length);
     const ingestRate = Math.round(resources / ingest.seconds);
-    // the store's own rate for the same versions with their index rows (extracted before timing)
-    const store = await storeWriteRate(firstVersions(registryWithGuide(getRegistry()), readNdjson(path.join(dir, 'ndjson'))));
+    // the store's own rate for the same versions with their index rows (extracted before timing), on a sample of up to 100,000
+    const store = await storeWriteRate(firstVersions(registryWithGuide(getRegistry()), readNdjson(path.join(dir, 'ndjson'), CEILING_SAMPLE)));
     const ceiling = store.perSecond;
     rows.push(['ingest (transaction bundles)', `${ingestRate} resources/s`, `${((ingestRate / ceiling) * 100).toFixed(1)}% of the store's own ${ceiling}/s; bundle p95 ${ingest.p95} ms`]);
     results.ingest = { ...ingest, resourcesPerSecond: ingestRate, ceiling, ceilingIndexRowsPerResource: store.indexRowsPerResource };
@@ -63,21 +69,27 @@ async function main(): Promise<number> {
     rows.push(['ingest (bulk loader)', `${loaderRate} resources/s`, `${((loaderRate / ceiling) * 100).toFixed(1)}% of the ceiling`]);
     results.bulkLoader = { resourcesPerSecond: loaderRate };
 
-    const ids = await ndjsonIds(path.join(dir, 'ndjson', 'Patient.ndjson'), 1000);
-    const samplePatient = (await request(`${server.base}/Patient/${ids[0]}`)).text;
-    for (const [name, m] of Object.entries(await runPhases(server.base, [...readAndSearchPhases(ids), ...operationPhases(ids)], o))) {
+    const subjects = await phaseSubjects(path.join(dir, 'ndjson'));
+    const samplePatient = (await request(`${server.base}/Patient/${subjects.patients[0]}`)).text;
+    // the operations also one call at a time: their latency alone, without 31 others queued on 2 cores
+    const alone = operationPhases(subjects).map(([name, url, allPages]): Phase => [`${name}, 1 connection`, url, allPages]);
+    const measured = {
+      ...(await runPhases(server.base, [...readAndSearchPhases(subjects), ...operationPhases(subjects)], o)),
+      ...(await runPhases(server.base, alone, { ...o, connections: 1 })),
+    };
+    for (const [name, m] of Object.entries(measured)) {
       rows.push([name, m]);
       results[name] = m;
     }
-    const update = await load(async (i) => {
+    const update = await repeated(o.rounds, () => load(async (i) => {
       const p = JSON.parse(samplePatient) as { id: string; active?: boolean; meta?: unknown };
       p.active = i % 2 === 0;
       delete p.meta;
       return (await request(`${server.base}/Patient/${p.id}`, 'PUT', JSON.stringify(p))).status === 200;
-    }, Math.min(o.connections, 8), o.durationMs);
+    }, Math.min(o.connections, 8), o.durationMs));
     rows.push(['update', update]);
     results.update = update;
-    const ceilingRead = await readCeiling(samplePatient, o);
+    const ceilingRead = await repeated(o.rounds, () => readCeiling(samplePatient, o));
     const read = results['read by id'] as Measure;
     rows.push(['read ceiling (bare node:http)', ceilingRead, `reads reach ${((read.perSecond / ceilingRead.perSecond) * 100).toFixed(1)}% of it`]);
     results.readCeiling = ceilingRead;
@@ -89,9 +101,9 @@ async function main(): Promise<number> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   rows.push(['server peak memory', `${results.peakRssMb} MB`], ['store on disk', `${results.storeMb} MB`]);
-  console.log(`\n${persons} persons, ${resources} resources; ${os.cpus().length} cores; node ${process.version}\n`);
+  console.log(`\n${persons} persons, ${resources} resources; ${o.rounds} rounds of each phase (medians); ${os.cpus().length} cores; node ${process.version}\n`);
   for (const [name, m, note] of rows) {
-    const text = typeof m === 'object' ? `${m.perSecond}/s  p50 ${m.p50} ms  p95 ${m.p95} ms  p99 ${m.p99} ms  (${m.requests} requests, ${m.errors} errors)` : String(m);
+    const text = typeof m === 'object' ? `${m.perSecond}/s  p50 ${m.p50} ms  p95 ${m.p95} ms  p99 ${m.p99} ms  (${m.requests} requests, ${m.errors} errors${m.entriesPerCall ? `, ${m.entriesPerCall} entries per call` : ''})` : String(m);
     console.log(`${name.padEnd(32)} ${text}${note ? `  ${note}` : ''}`);
   }
   fs.writeFileSync(values.out as string, JSON.stringify(results, null, 2));
@@ -100,7 +112,7 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-async function growth(sizesArg: string, o: { days: number; connections: number; durationMs: number }, out: string): Promise<number> {
+async function growth(sizesArg: string, o: { days: number; connections: number; durationMs: number; rounds: number }, out: string): Promise<number> {
   const sizes = sizesArg.split(',').map(Number);
   if (sizes.length < 2 || sizes.some((s, i) => !Number.isInteger(s) || s <= (sizes[i - 1] ?? 0))) {
     console.error(`--growth takes two or more increasing sizes in resources, e.g. 100000,1000000\n\n${USAGE}`);

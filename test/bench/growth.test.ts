@@ -32,16 +32,22 @@ it('npm run generate --split-at writes whole families per part, each part referr
   fs.rmSync(out, { recursive: true, force: true });
 });
 
-it('npm run bench --growth loads each size on top of the last and measures the read and search phases at each', () => {
+it('npm run bench --growth loads each size on top of the last and measures the read and search phases at each, in rounds', () => {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-growth-test-')), 'results.json');
-  execFileSync(process.execPath, [path.join(DIST, 'bench.js'), '--growth', '300,900', '--days', '2', '--connections', '4', '--duration', '1', '--out', out], { stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(DIST, 'bench.js'), '--growth', '300,900', '--days', '2', '--connections', '4', '--duration', '1', '--rounds', '2', '--out', out], { stdio: 'ignore' });
   const results = JSON.parse(fs.readFileSync(out, 'utf8'));
   expect(results.steps).toHaveLength(2);
   const [small, large] = results.steps;
   expect(large.resources).toBeGreaterThan(small.resources * 2);
   expect(large.load.written).toBe(large.resources - small.resources);
   for (const phase of ['read by id', 'search patient + code', 'search identifier', 'search family name', 'search date range', 'search chained']) {
-    for (const step of results.steps) expect({ phase, requests: step.phases[phase].requests > 0, errors: step.phases[phase].errors }).toEqual({ phase, requests: true, errors: 0 });
+    for (const step of results.steps) {
+      expect({ phase, requests: step.phases[phase].requests > 0, errors: step.phases[phase].errors }).toEqual({ phase, requests: true, errors: 0 });
+      // the figures are the medians of two rounds: between them
+      const p95s = step.phases[phase].rounds.map((m: { p95: number }) => m.p95);
+      expect(p95s).toHaveLength(2);
+      expect(step.phases[phase].p95).toBeCloseTo((p95s[0] + p95s[1]) / 2, 1);
+    }
     expect(results.p95Ratio[phase]).toBeGreaterThan(0);
   }
   expect(small.storeMb).toBeGreaterThan(0);
