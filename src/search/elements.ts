@@ -43,6 +43,15 @@ export function implicitSystem(resourceType: string, param: SearchParamEntry): s
 }
 
 /**
+ * Whether the parameter indexes an Identifier element: one value names one or a few resources, where
+ * a code (a LOINC code, a status) is shared by many; the plan marks such terms, so they drive before codes.
+ */
+export function isIdentifierElement(resourceType: string, param: SearchParamEntry): boolean {
+  const element = simpleElement(resourceType, param);
+  return element?.type.length === 1 && element.type[0].code === 'Identifier';
+}
+
+/**
  * Whether the parameter's values come from a small closed set (a status `code` bound to a required
  * ValueSet, a boolean), so one value matches a large share of the resources: the plan marks such
  * terms broad, and an adapter does not let them drive a query.

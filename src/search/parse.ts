@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { DefinitionRegistry, SearchParamEntry } from '../definitions/registry';
 import { ID_RE } from '../fhir/util';
 import { badSearch, show, unsupported } from './errors';
-import { isLowCardinality } from './elements';
+import { isIdentifierElement, isLowCardinality } from './elements';
 import { compositeSecondType } from './extract';
 import type { Predicate } from './plan';
 import { applyResultParam, IGNORED_PARAMS, RESULT_PARAMS, type ResultParams } from './result-params';
@@ -107,6 +107,7 @@ class ParamParser {
       expand: (url) => options.valueSets?.get(url) ?? expandKnownValueSet(url),
       compositeSecondType: (param) => compositeSecondType(registry, firstBase(param), param),
       isBroad: (param) => param.type === 'token' && this.types.every((t) => isLowCardinality(t, param)),
+      isIdentifier: (param) => param.type === 'token' && this.types.every((t) => isIdentifierElement(t, param)),
     };
   }
 

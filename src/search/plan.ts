@@ -52,9 +52,10 @@ export type Predicate =
   /**
    * system undefined: any system; null: no system. value undefined: any code in the system.
    * text: a folded prefix of the display/text (for `:text`). broad: the values come from a small
-   * closed set (status, boolean), so a value matches many resources (a hint for adapters).
+   * closed set (status, boolean), so a value matches many resources; identifier: the parameter indexes
+   * an Identifier, so a value names one or a few resources (hints for adapters).
    */
-  | { kind: 'token'; code: string; system?: string | null; value?: string; text?: string; broad?: boolean }
+  | { kind: 'token'; code: string; system?: string | null; value?: string; text?: string; broad?: boolean; identifier?: boolean }
   /**
    * `reference` 'Type/id' or an absolute URL/canonical; or `targetId` with the allowed `targetTypes`
    * for a bare id; `version` for canonical|version.

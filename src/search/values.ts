@@ -15,6 +15,8 @@ export interface ValueContext {
   expand(url: string): SystemCode[] | null;
   /** Whether a token parameter's values come from a small closed set. */
   isBroad(param: SearchParamEntry): boolean;
+  /** Whether a token parameter indexes an Identifier element. */
+  isIdentifier(param: SearchParamEntry): boolean;
   /** The type of a composite's second component. */
   compositeSecondType(param: SearchParamEntry): string | undefined;
 }
@@ -49,6 +51,7 @@ const TYPE_RE = /^[A-Z][A-Za-z]{1,63}$/;
 export function valuePredicate(param: SearchParamEntry, modifier: string | undefined, raw: string, vc: ValueContext): Predicate {
   const p = valuePredicateOf(param, modifier, raw, vc);
   if (p.kind === 'token' && p.code === param.code && vc.isBroad(param)) p.broad = true;
+  if (p.kind === 'token' && p.code === param.code && vc.isIdentifier(param)) p.identifier = true;
   return p;
 }
 

@@ -1,3 +1,4 @@
+import { PEER_FIGURES_TTL_MS } from '../../src/operations/insured-profile';
 import { startTestServer, FHIR_JSON, type TestServer } from '../helpers/server';
 
 /** $insured-profile: the document, its sections, and each rule triggered by one person and not by another. */
@@ -82,6 +83,22 @@ describe('Patient/$insured-profile', () => {
   it('compares with peers of the same sex and age band, and withholds figures for small groups', async () => {
     expect((await profile('risky')).entry[0].resource.section[3].text.div).toMatch(/Peers \(40-49 years, female, 1[0-9] insured people\)/);
     expect((await profile('lonely')).entry[0].resource.section[3].text.div).toMatch(/Peer comparison withheld/);
+  });
+
+  it('counts the peer figures of a sex, age band and year once in PEER_FIGURES_TTL_MS', async () => {
+    const peers = async (id: string) => /female, (\d+) insured people/.exec((await profile(id)).entry[0].resource.section[3].text.div)?.[1];
+    const before = await peers('risky');
+    expect(Number(before)).toBeGreaterThanOrEqual(10);
+    const put = await t.http.put('/fhir/Patient/peer-new').set('Content-Type', FHIR_JSON).send({ resourceType: 'Patient', id: 'peer-new', gender: 'female', birthDate: '1982-03-01' });
+    expect(put.status).toBe(201);
+    expect(await peers('steady')).toBe(before);
+    const later = Date.now() + PEER_FIGURES_TTL_MS + 1000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => later);
+    try {
+      expect(await peers('steady')).toBe(String(Number(before) + 1));
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('an unknown patient is 404', async () => {

@@ -63,4 +63,20 @@ describe('query plans of the main search shapes use indexes', () => {
     if (/^_sort=(-_lastUpdated|_id)$/.test(query)) expect(lines.some((l) => /TEMP B-TREE FOR ORDER BY/.test(l))).toBe(false);
     expect(lines.some((l) => /USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY/.test(l))).toBe(true);
   });
+
+  it('a chain checked per candidate seeks the candidate\'s own reference rows, not one seek per target', () => {
+    const lines = store.explain(plan('Encounter', 'patient.gender=male&patient.birthdate=gt1980-01-01'));
+    const checks = lines.filter((l) => /^SEARCH idx_reference EXISTS/.test(l));
+    expect(checks).toEqual([expect.stringMatching(/\(rid=\? AND code=\?\)$/)]);
+  });
+
+  // no statistics: a reference or an identifier names few resources, a code may be shared by most of the type
+  it.each([
+    ['Observation', 'code=http://loinc.org|8867-4&patient=Patient/123', 'idx_reference', 'idx_token'],
+    ['Observation', 'patient=Patient/123&code=http://loinc.org|8867-4', 'idx_reference', 'idx_token'],
+  ])('%s?%s is driven by the reference whatever the order', (type, query, driving, checked) => {
+    const lines = store.explain(plan(type, query));
+    expect(lines.filter((l) => /^SEARCH idx_/.test(l) && !/EXISTS/.test(l))).toEqual([expect.stringMatching(new RegExp(`^SEARCH ${driving} USING`))]);
+    expect(lines.filter((l) => / EXISTS /.test(l))).toEqual([expect.stringMatching(new RegExp(`^SEARCH ${checked} EXISTS`))]);
+  });
 });

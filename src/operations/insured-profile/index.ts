@@ -179,21 +179,40 @@ function yearly(encounters: Encounter[], settlements: ExplanationOfBenefit[], co
   return [...years.values()].sort((a, b) => b.year - a.year);
 }
 
+/** Peer figures are population aggregates, slow to change and costly to count: each is counted at most once in this time. */
+export const PEER_FIGURES_TTL_MS = 10 * 60 * 1000;
+
+type PeerFigures = { band: string; size: number; encountersPerPerson: number } | undefined;
+const peerCache = new WeakMap<object, Map<string, { until: number; figures: Promise<PeerFigures> }>>();
+
 /**
  * Encounters per person this year among insured people of the same sex and 10-year age band, counted
  * by the store. Only aggregates leave this function, and only for groups of at least MIN_PEER_GROUP.
+ * Kept per store, sex, band and year for PEER_FIGURES_TTL_MS (concurrent profiles share one count).
  */
-async function peerFigures(ctx: RequestContext, patient: Patient, now: number) {
+async function peerFigures(ctx: RequestContext, patient: Patient, now: number): Promise<PeerFigures> {
   if (!patient.birthDate || !patient.gender) return undefined;
   const age = new Date(now).getUTCFullYear() - Number(patient.birthDate.slice(0, 4));
   const low = Math.floor(age / 10) * 10;
   const yearNow = new Date(now).getUTCFullYear();
+  const key = `${patient.gender}|${low}|${yearNow}`;
+  let cache = peerCache.get(ctx.store);
+  if (!cache) peerCache.set(ctx.store, (cache = new Map()));
+  const hit = cache.get(key);
+  if (hit && hit.until > Date.now()) return hit.figures;
+  const figures = countPeers(ctx, patient.gender, low, yearNow);
+  cache.set(key, { until: Date.now() + PEER_FIGURES_TTL_MS, figures });
+  figures.catch(() => cache.delete(key));
+  return figures;
+}
+
+async function countPeers(ctx: RequestContext, gender: string, low: number, yearNow: number): Promise<PeerFigures> {
   const born = `birthdate=gt${yearNow - low - 10}-12-31&birthdate=le${yearNow - low}-12-31`;
   // aggregates over all insured people: counted with the server's own access, released only above the threshold
   const system = { ...ctx, access: OPEN_ACCESS };
-  const size = await count(system, 'Patient', `gender=${patient.gender}&${born}`);
+  const size = await count(system, 'Patient', `gender=${gender}&${born}`);
   if (size < MIN_PEER_GROUP) return undefined;
-  const encounters = await count(system, 'Encounter', `date=ge${yearNow}-01-01&patient.gender=${patient.gender}&${born.replaceAll('birthdate', 'patient.birthdate')}`);
+  const encounters = await count(system, 'Encounter', `date=ge${yearNow}-01-01&patient.gender=${gender}&${born.replaceAll('birthdate', 'patient.birthdate')}`);
   return { band: `${low}-${low + 9} years`, size, encountersPerPerson: encounters / size };
 }
 

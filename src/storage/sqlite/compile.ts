@@ -162,9 +162,12 @@ export class PredicateCompiler {
         return `NOT (${this.compile(p.predicate, types, alias)})`;
       case 'chain': {
         const t = this.alias('t');
+        // checked per candidate, unary + makes SQLite seek the candidate's own reference rows and look each up
+        // in the targets, instead of seeking the candidate once for every target (thousands for patient.gender)
+        const column = this.correlated ? '+reference' : 'reference';
         // the referring rows whose Type/id is one of the matching targets (bound in text order)
         return this.rows(alias, 'idx_reference', types, p.code, (add) =>
-          add(`reference IN (SELECT ${t}.resource_type || '/' || ${t}.id FROM resource ${t} WHERE ${this.where(p.targetTypes, p.where, t)})`)
+          add(`${column} IN (SELECT ${t}.resource_type || '/' || ${t}.id FROM resource ${t} WHERE ${this.where(p.targetTypes, p.where, t)})`)
         );
       }
       case 'has': {
@@ -273,7 +276,9 @@ function rank(p: Predicate): number {
       return p.kind === 'uri' && p.match !== 'exact' ? 4 : 1;
     case 'token':
       if (p.broad) return 6;
-      return p.value !== undefined ? (p.system ? 1 : 2) : p.text !== undefined ? 4 : 6;
+      // an identifier names one resource; a code (LOINC 8867-4) may be shared by a large share of the type
+      if (p.value !== undefined) return p.identifier ? (p.system ? 1 : 2) : 3;
+      return p.text !== undefined ? 4 : 6;
     case 'string':
       return p.match === 'exact' ? 1 : p.match === 'start' ? 3 : 7;
     case 'composite':
