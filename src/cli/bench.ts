@@ -42,6 +42,10 @@ async function main(): Promise<number> {
     return 0;
   }
   const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    console.error(`--rounds takes a whole number of at least 1\n\n${USAGE}`);
+    return 2;
+  }
   if (values.growth) return growth(values.growth, { days: Number(values.days), connections: Number(values.connections), durationMs: Number(values.duration) * 1000, rounds }, values.out as string);
   const smoke = values.smoke;
   const persons = smoke ? 10 : Number(values.persons);
