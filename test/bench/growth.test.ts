@@ -33,7 +33,8 @@ it('npm run generate --split-at writes whole families per part, each part referr
 });
 
 it('npm run bench --growth loads each size on top of the last and measures the read and search phases at each, in rounds', () => {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-growth-test-')), 'results.json');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-growth-test-'));
+  const out = path.join(dir, 'results.json');
   execFileSync(process.execPath, [path.join(DIST, 'bench.js'), '--growth', '300,900', '--days', '2', '--connections', '4', '--duration', '1', '--rounds', '2', '--out', out], { stdio: 'ignore' });
   const results = JSON.parse(fs.readFileSync(out, 'utf8'));
   expect(results.steps).toHaveLength(2);
@@ -52,4 +53,5 @@ it('npm run bench --growth loads each size on top of the last and measures the r
   }
   expect(small.storeMb).toBeGreaterThan(0);
   expect(small.peakRssMb).toBeGreaterThan(0);
+  fs.rmSync(dir, { recursive: true, force: true });
 });

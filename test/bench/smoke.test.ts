@@ -9,7 +9,8 @@ jest.setTimeout(180_000);
 
 it('npm run bench:smoke measures every phase and writes its results', () => {
   buildOnce();
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-')), 'results.json');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  const out = path.join(dir, 'results.json');
   execFileSync(process.execPath, [path.join(__dirname, '..', '..', 'dist', 'cli', 'bench.js'), '--smoke', '--out', out], { stdio: 'ignore' });
   const results = JSON.parse(fs.readFileSync(out, 'utf8'));
   expect(results.persons).toBe(10);
@@ -23,4 +24,5 @@ it('npm run bench:smoke measures every phase and writes its results', () => {
   expect(results.ingest.ceiling).toBeGreaterThan(0);
   expect(results.bulkLoader.resourcesPerSecond).toBeGreaterThan(0);
   expect(results.peakRssMb).toBeGreaterThan(0);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
