@@ -75,7 +75,7 @@ export async function runGrowth(o: GrowthOptions): Promise<GrowthResult> {
     o.log(`generating ${persons.at(-1)} persons in ${persons.length} parts (cut at ${persons.slice(0, -1).join(', ')} persons), ${o.days} days of readings each, into ${population}`);
     execFileSync(process.execPath, [path.join(__dirname, '..', 'cli', 'generate.js'), '--persons', String(persons.at(-1)), '--split-at', persons.slice(0, -1).join(','), '--days', String(o.days), '--seed', SEED, '--as-of', AS_OF, '--format', 'ndjson', '--out', population], { stdio: 'inherit' });
     const part = (k: number) => path.join(population, 'ndjson', `part-${k + 1}`);
-    const phases = readAndSearchPhases(await phaseSubjects(part(0)));
+    const phases = readAndSearchPhases(phaseSubjects(part(0)));
     let resources = 0;
     for (let k = 0; k < persons.length; k++) {
       const adding = countLines(part(k));

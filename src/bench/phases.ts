@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { load, request, type Measure } from './load';
+import { firstLines } from './ndjson';
 
 /**
  * A measured phase: its name, the request path (under the FHIR base) of its i-th call, and whether a
@@ -107,21 +107,13 @@ function summary(list: Measure[], counted: { calls: number; entries: number }): 
 }
 
 /** The phases' subjects from a population's NDJSON: its first `limit` patients, and the wearers among its first `limit` devices. */
-export async function phaseSubjects(ndjsonDir: string, limit = 1000): Promise<Subjects> {
-  const patients = (await ndjsonRecords<{ id: string }>(path.join(ndjsonDir, 'Patient.ndjson'), limit)).map((p) => p.id);
-  const devices = fs.existsSync(path.join(ndjsonDir, 'Device.ndjson')) ? await ndjsonRecords<{ deviceName?: { name: string }[]; patient?: { reference: string } }>(path.join(ndjsonDir, 'Device.ndjson'), limit) : [];
+export function phaseSubjects(ndjsonDir: string, limit = 1000): Subjects {
+  const records = <T>(type: string): T[] => {
+    const file = path.join(ndjsonDir, `${type}.ndjson`);
+    return fs.existsSync(file) ? firstLines(file, limit).map((l) => JSON.parse(l) as T) : [];
+  };
+  const patients = records<{ id: string }>('Patient').map((p) => p.id);
+  const devices = records<{ deviceName?: { name: string }[]; patient?: { reference: string } }>('Device');
   const wearers = devices.filter((d) => d.deviceName?.[0]?.name === 'Wearable' && d.patient).map((d) => (d.patient as { reference: string }).reference.replace('Patient/', ''));
   return { patients, wearers: wearers.length ? wearers : patients };
-}
-
-/** The first `limit` resources of an NDJSON file, read as a stream. */
-async function ndjsonRecords<T>(file: string, limit: number): Promise<T[]> {
-  const records: T[] = [];
-  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (records.length >= limit) break;
-    if (line.trim()) records.push(JSON.parse(line) as T);
-  }
-  lines.close();
-  return records;
 }

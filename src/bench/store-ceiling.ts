@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { addGuideDefinitions } from '../definitions/install-ig';
 import { loadImplementationGuide } from '../definitions/ig';
 import type { DefinitionRegistry } from '../definitions/registry';
@@ -10,6 +9,7 @@ import { patientCompartments } from '../fhir/write';
 import { extractIndexRows } from '../search/extract';
 import type { WriteOp } from '../storage/port';
 import { SqliteStore } from '../storage/sqlite/store';
+import { firstLines } from './ndjson';
 
 /**
  * The resources of every *.ndjson file directly in `dir`; with a `limit`, a sample of about that many:
@@ -20,26 +20,6 @@ export function readNdjson(dir: string, limit = Infinity): Resource[] {
   const bytes = files.map((f) => fs.statSync(f).size);
   const all = bytes.reduce((a, b) => a + b, 0);
   return files.flatMap((f, i) => firstLines(f, Number.isFinite(limit) ? Math.ceil((limit * bytes[i]) / all) : Infinity).map((l) => JSON.parse(l) as Resource));
-}
-
-/** The first `n` non-empty lines of a file, read in chunks (files can be larger than one string may be). */
-function firstLines(file: string, n: number): string[] {
-  const fd = fs.openSync(file, 'r');
-  const chunk = Buffer.alloc(1 << 20);
-  const lines: string[] = [];
-  const decoder = new StringDecoder('utf8'); // a character may straddle two chunks
-  let rest = '';
-  try {
-    for (let read = fs.readSync(fd, chunk); read > 0 && lines.length < n; read = fs.readSync(fd, chunk)) {
-      const parts = (rest + decoder.write(chunk.subarray(0, read))).split('\n');
-      rest = parts.pop() as string;
-      lines.push(...parts.filter(Boolean));
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  if (rest.trim()) lines.push(rest);
-  return lines.slice(0, n);
 }
 
 /** The registry with the implementation guide's definitions, as the server has it after start. */

@@ -74,7 +74,7 @@ async function main(): Promise<number> {
     rows.push(['ingest (bulk loader)', `${loaderRate} resources/s`, `${((loaderRate / ceiling) * 100).toFixed(1)}% of the ceiling`]);
     results.bulkLoader = { resourcesPerSecond: loaderRate };
 
-    const subjects = await phaseSubjects(path.join(dir, 'ndjson'));
+    const subjects = phaseSubjects(path.join(dir, 'ndjson'));
     const samplePatient = (await request(`${server.base}/Patient/${subjects.patients[0]}`)).text;
     // the operations also one call at a time: their latency alone, without 31 others queued on 2 cores
     const alone = operationPhases(subjects).map(([name, url, allPages]): Phase => [`${name}, 1 connection`, url, allPages]);
