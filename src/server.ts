@@ -7,8 +7,7 @@ import { apiAuditEvent } from './audit/api-event';
 import { AuditWriter } from './audit/writer';
 import { installImplementationGuide, profileValidationHook } from './definitions/install-ig';
 import { getRegistry } from './definitions/registry';
-import { OPEN_ACCESS } from './fhir/access';
-import type { RequestContext } from './fhir/context';
+import type { ServerContext } from './fhir/context';
 import { emptyHooks } from './fhir/hooks';
 import { buildCapabilityStatement, capabilities, type CapabilityContributions } from './fhir/interactions/capabilities';
 import { createAuthorizationServer } from './auth';
@@ -18,6 +17,8 @@ import { bundleHandler } from './fhir/bundles';
 import { createRouter } from './fhir/router';
 import { createApp } from './http/app';
 import type { Authenticate } from './http/fhir-endpoint';
+import { grantResolver } from './guard/from-token';
+import { systemGrant } from './guard/grant';
 import { createLogger } from './logging';
 import { OperationRegistry } from './operations/registry';
 import { reindexOperation } from './operations/reindex';
@@ -52,15 +53,14 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
   operations.register(everythingOperation);
   operations.register(insuredProfileOperation);
   operations.register(reindexOperation);
-  const baseCtx: Omit<RequestContext, 'requestId' | 'access' | 'log'> = {
+  const baseCtx: ServerContext = {
     baseUrl: config.baseUrl,
     config,
     registry,
-    store,
     hooks,
     now: () => new Date(),
   };
-  await installImplementationGuide(baseCtx, log);
+  await installImplementationGuide(baseCtx, store, log);
   const closers: (() => Promise<void>)[] = [];
   const statement = () => buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['transaction', 'batch', 'history-system', 'search-system'], security, supportedProfiles: registry.profiles.byType() }, {
     name: pkg.name,
@@ -72,17 +72,19 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     // entries of a batch or transaction come back through this same router
     bundle: bundleHandler(() => route),
   });
-  const audit = config.audit ? new AuditWriter(baseCtx, log) : undefined;
+  const audit = config.audit ? new AuditWriter(baseCtx, store, log) : undefined;
   let authenticate: Authenticate | undefined = options.authenticate;
   const routers = [];
   let security: CapabilityContributions['security'];
   let corsOrigin: ((origin: string) => boolean) | undefined;
   if (!authenticate && config.auth === 'none') {
     log.warn('FHIR_AUTH=none: authorization is OFF and every client may read and write everything; use only for local experiments');
-    authenticate = async () => OPEN_ACCESS;
+    const open = systemGrant('authorization-off');
+    authenticate = async () => open;
   } else if (!authenticate) {
     const auth = await createAuthorizationServer(config, registry, log);
-    authenticate = (headers) => auth.authenticate(headers);
+    const resolve = grantResolver({ registry, config, baseUrl: config.baseUrl, store });
+    authenticate = async (headers) => resolve(await auth.authenticate(headers));
     corsOrigin = (origin: string) => auth.store.listClients().some((c) => c.origins?.includes(origin));
     const allowed = (origin: string) => config.corsOrigins.includes('*') || config.corsOrigins.includes(origin) || !!corsOrigin?.(origin);
     routers.push(smartRouter(auth, config.baseUrl, allowed, (decision) => audit?.record(authAuditEvent(decision, new Date()))));

@@ -46,7 +46,7 @@ export function apiAuditEvent(
   const { interaction, action } = classify(req);
   const status = res?.status ?? (isFhirError(error) ? error.status : 500);
   const outcome: AuditEvent['outcome'] = status < 400 ? '0' : status < 500 ? '4' : '8';
-  const subject = ctx.access.subject;
+  const subject = ctx.store.subject;
   const entity: AuditEventEntity[] = [];
   const patient = subject.patient ?? (req.path[0] === 'Patient' && req.path[1] && !req.path[1].startsWith('$') && !req.path[1].startsWith('_') ? req.path[1] : undefined);
   if (patient) {

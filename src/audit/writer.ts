@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
-import type { RequestContext } from '../fhir/context';
+import type { ServerContext, WriteContext } from '../fhir/context';
+import type { Store } from '../storage/port';
 import type { AuditEvent } from '../fhir/types';
 import { prepareVersion } from '../fhir/write';
 
@@ -14,7 +15,8 @@ export class AuditWriter {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly ctx: Omit<RequestContext, 'requestId' | 'access' | 'log'>,
+    private readonly ctx: ServerContext,
+    private readonly store: Store,
     private readonly log: Logger,
     // small batches keep each synchronous write short, so request latency does not spike behind it
     private readonly options = { maxBatch: 100, delayMs: 100 }
@@ -40,9 +42,9 @@ export class AuditWriter {
 
   private async write(batch: AuditEvent[]): Promise<void> {
     try {
-      // written by the server itself: no access gate, no validation hooks (the events are built here)
-      const ctx = { ...this.ctx, hooks: { beforeStore: [], afterResponse: [] } } as unknown as RequestContext;
-      await this.ctx.store.transaction((session) =>
+      // written by the server itself, on the raw store: no grant, no validation hooks (the events are built here)
+      const ctx: WriteContext = { ...this.ctx, hooks: { beforeStore: [], afterResponse: [] } };
+      await this.store.transaction((session) =>
         session.write(batch.map((event) => prepareVersion(ctx, event, { id: uuidv7(), previous: undefined, method: 'POST' })))
       );
     } catch (err) {

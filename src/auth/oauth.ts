@@ -1,9 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DefinitionRegistry } from '../definitions/registry';
-import type { AccessGate } from '../fhir/access';
+import type { TokenGrants } from '../guard/from-token';
 import { FhirError } from '../fhir/errors';
 import { authenticateClient, OAuthError } from './client-auth';
-import { gateFor } from './gate';
 import { verifySecret } from './passwords';
 import { intersectScopes, parseScopes } from './scopes';
 import type { AuthStore, ClientRecord, GrantRecord, UserRecord } from './store';
@@ -54,8 +53,8 @@ export class AuthorizationServer {
     private readonly now: () => number = Date.now
   ) {}
 
-  /** The Authorization header of a FHIR request turned into the access gate (401 when it is not valid). */
-  async authenticate(headers: Record<string, string | string[] | undefined>): Promise<AccessGate> {
+  /** The Authorization header of a FHIR request turned into what its token grants (401 when it is not valid). */
+  async authenticate(headers: Record<string, string | string[] | undefined>): Promise<TokenGrants> {
     const auth = headers.authorization;
     const value = Array.isArray(auth) ? auth[0] : auth;
     if (!value || !/^Bearer\s+\S+$/i.test(value)) {
@@ -64,8 +63,7 @@ export class AuthorizationServer {
       });
     }
     const claims = await this.tokens.verifyAccessToken(value.replace(/^Bearer\s+/i, ''));
-    const { resources } = parseScopes(claims.scope);
-    return gateFor({ tokenId: claims.jti, clientId: claims.clientId, scopes: resources, patient: claims.patient, encounter: claims.encounter, fhirUser: claims.fhirUser }, this.registry);
+    return { clientId: claims.clientId, scope: claims.scope, patient: claims.patient, fhirUser: claims.fhirUser };
   }
 
   // ---- authorization endpoint ----

@@ -5,7 +5,7 @@ import { addGuideDefinitions } from '../definitions/install-ig';
 import { loadImplementationGuide } from '../definitions/ig';
 import type { DefinitionRegistry } from '../definitions/registry';
 import type { Resource } from '../fhir/types';
-import { patientCompartments } from '../fhir/write';
+import { patientCompartments } from '../fhir/compartments';
 import { extractIndexRows } from '../search/extract';
 import type { WriteOp } from '../storage/port';
 import { SqliteStore } from '../storage/sqlite/store';

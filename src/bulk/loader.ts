@@ -102,7 +102,7 @@ export async function upsertResources(
       const key = `${resource.resourceType}/${resource.id}`;
       try {
         if (!ctx.registry.isResourceType(resource.resourceType)) throw new Error(`unknown resource type ${resource.resourceType}`);
-        const previous = pending.get(key) ?? (await session.readCurrent(resource.resourceType, resource.id as string));
+        const previous = pending.get(key) ?? (await session.read(resource.resourceType, resource.id as string, 'u'));
         if (previous && !previous.deleted && previous.json && sameContent(previous.json, resource)) {
           unchanged++;
           continue;

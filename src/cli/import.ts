@@ -7,7 +7,7 @@ import { listInputFiles } from '../bulk/sources';
 import { configOrExit, runCommand } from './command';
 import { installImplementationGuide, profileValidationHook } from '../definitions/install-ig';
 import { getRegistry } from '../definitions/registry';
-import { OPEN_ACCESS } from '../fhir/access';
+import { GuardedStore } from '../guard/guarded-store';
 import type { RequestContext } from '../fhir/context';
 import { emptyHooks } from '../fhir/hooks';
 import { createLogger } from '../logging';
@@ -40,18 +40,10 @@ async function main(argv: string[]): Promise<number> {
   const store = await createStore(config);
   const hooks = emptyHooks();
   hooks.beforeStore.push(profileValidationHook(config.requiredProfiles));
-  const ctx: RequestContext = {
-    requestId: 'import',
-    baseUrl: config.baseUrl,
-    config,
-    registry: getRegistry(),
-    store,
-    access: OPEN_ACCESS,
-    hooks,
-    log,
-    now: () => new Date(),
-  };
-  await installImplementationGuide(ctx, log);
+  const base = { baseUrl: config.baseUrl, config, registry: getRegistry(), hooks, now: () => new Date() };
+  await installImplementationGuide(base, store, log);
+  // the loader writes as the server's own named work, through the same write path as the API
+  const ctx: RequestContext = { ...base, requestId: 'import', store: GuardedStore.system(store, 'bulk-import', base), log };
   const checkpointFile = path.join(config.dataDir, 'import-checkpoint.json');
   if (restart) fs.rmSync(checkpointFile, { force: true });
   const errorFile = path.join(config.dataDir, 'import-errors.ndjson');

@@ -1,7 +1,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { configOrExit, runCommand } from './command';
 import { getRegistry } from '../definitions/registry';
-import { canReindex, reindex } from '../operations/reindex';
+import { reindex } from '../operations/reindex';
 import { createStore } from '../storage';
 
 const USAGE = `Usage: npm run reindex [-- Type1,Type2]
@@ -25,14 +25,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const store = await createStore(config);
   try {
-    if (!canReindex(store)) {
-      console.error(`The ${store.kind} store cannot reindex`);
-      return 2;
-    }
     const bar = new SingleBar({ format: 'reindex [{bar}] {value}/{total} resources', hideCursor: true }, Presets.shades_classic);
     const tty = process.stderr.isTTY;
     let started = false;
-    const result = await reindex({ registry, store, baseUrl: config.baseUrl }, {
+    const result = await reindex({ registry, store, maintenance: store, baseUrl: config.baseUrl }, {
       types,
       onBatch: (done, total) => {
         if (tty && !started) bar.start(total, 0);

@@ -1,10 +1,11 @@
 import { indexSearchParameter } from '@medplum/core';
 import type { Logger } from 'pino';
 import { upsertResources } from '../bulk/loader';
-import { OPEN_ACCESS } from '../fhir/access';
-import type { RequestContext } from '../fhir/context';
+import type { ServerContext, WriteContext } from '../fhir/context';
 import { FhirError } from '../fhir/errors';
 import type { Resource } from '../fhir/types';
+import { GuardedStore } from '../guard/guarded-store';
+import type { Store } from '../storage/port';
 import { addTerminology } from '../search/terminology';
 import { validateOrThrow } from '../validation/validate';
 import { loadImplementationGuide, PROFILES_DIR } from './ig';
@@ -15,11 +16,12 @@ import type { DefinitionRegistry } from './registry';
  * the registry (searchable and indexed from then on), and its conformance resources into the store
  * (served at /fhir/StructureDefinition, /fhir/ValueSet...; written again only when they changed).
  */
-export async function installImplementationGuide(ctx: Omit<RequestContext, 'requestId' | 'access' | 'log'>, log: Logger, dir = PROFILES_DIR): Promise<void> {
+export async function installImplementationGuide(ctx: ServerContext, raw: Store, log: Logger, dir = PROFILES_DIR): Promise<void> {
   const ig = loadImplementationGuide(dir);
   addGuideDefinitions(ctx.registry, ig);
   const conformance: Resource[] = [...ig.structureDefinitions, ...ig.searchParameters, ...ig.valueSets, ...ig.codeSystems, ...ig.operationDefinitions];
-  const result = await upsertResources({ ...ctx, requestId: 'startup', access: OPEN_ACCESS, log }, conformance);
+  const store = GuardedStore.system(raw, 'guide-install', ctx);
+  const result = await upsertResources({ ...ctx, requestId: 'startup', store, log }, conformance);
   if (result.refused.length) log.error({ refused: result.refused }, 'some conformance resources of the implementation guide could not be stored');
   log.info({ profiles: ig.structureDefinitions.length, searchParameters: ig.searchParameters.length, written: result.written }, 'implementation guide loaded');
 }
@@ -39,7 +41,7 @@ export function addGuideDefinitions(registry: DefinitionRegistry, ig: ReturnType
  * knows; and the profiles the configuration makes mandatory for its type (one of them must be claimed).
  */
 export function profileValidationHook(required: Record<string, string[]>) {
-  return (ctx: RequestContext, resource: Resource): void => {
+  return (ctx: WriteContext, resource: Resource): void => {
     const claimed = resource.meta?.profile ?? [];
     const mandatory = required[resource.resourceType];
     if (mandatory?.length && !claimed.some((p) => mandatory.includes(p.split('|')[0]))) {

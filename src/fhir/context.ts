@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { DefinitionRegistry } from '../definitions/registry';
-import type { Store } from '../storage/port';
-import type { AccessGate } from './access';
-import type { Hooks } from './hooks';
+import type { GuardedStore } from '../guard/guarded-store';
 import type { Resource } from './types';
 
 /** A FHIR request as the core sees it: no Express, just what the RESTful API defines. */
@@ -39,16 +37,33 @@ export interface FhirResponse {
   version?: { resourceType: string; id: string; versionId: string; lastUpdated: string };
 }
 
-/** Everything a handler may use: who asks (the gate), the store, the definitions, the clock. */
+/** Everything a handler may use: the store guarded by who asks, the definitions, the clock. */
 export interface RequestContext {
   requestId: string;
   /** Absolute FHIR base URL without a trailing slash. */
   baseUrl: string;
   config: Config;
   registry: DefinitionRegistry;
-  store: Store;
-  access: AccessGate;
+  /** The only way to data: it carries the request's grant (DESIGN.md decision 10). */
+  store: GuardedStore;
   hooks: Hooks;
   log: Logger;
   now(): Date;
+}
+
+/** What the write path needs: definitions, hooks and the clock, not the request's store. */
+export type WriteContext = Pick<RequestContext, 'registry' | 'baseUrl' | 'config' | 'hooks' | 'now'>;
+
+/** What every request shares: everything but the request's own id, log and guarded store. */
+export type ServerContext = Omit<RequestContext, 'requestId' | 'store' | 'log'>;
+
+/**
+ * Named hook points for cross-cutting work (DESIGN.md decision 7, after HAPI's interceptors):
+ * validation on write, audit of every access, redaction before showing. Not inlined in the store.
+ */
+export interface Hooks {
+  /** Before a resource is stored; may throw a FhirError to refuse it. */
+  beforeStore: ((ctx: WriteContext, resource: Resource) => void)[];
+  /** After a request was answered (or refused); must never throw. */
+  afterResponse: ((ctx: RequestContext, req: FhirRequest, res: FhirResponse | undefined, error?: unknown) => void)[];
 }

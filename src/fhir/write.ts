@@ -1,9 +1,8 @@
-import type { DefinitionRegistry } from '../definitions/registry';
-import type { IndexRow } from '../search/index-rows';
 import { extractIndexRows } from '../search/extract';
-import type { StoreSession, VersionRecord, WriteOp } from '../storage/port';
+import type { VersionRecord, WriteOp } from '../storage/port';
 import { VersionConflictError } from '../storage/port';
-import type { RequestContext } from './context';
+import { patientCompartments } from './compartments';
+import type { WriteContext } from './context';
 import { FhirError } from './errors';
 import type { Resource } from './types';
 
@@ -12,7 +11,7 @@ import type { Resource } from './types';
  * (validation among them), extracts index rows and compartments once, serialises once.
  */
 export function prepareVersion(
-  ctx: RequestContext,
+  ctx: WriteContext,
   resource: Resource,
   target: { id: string; previous: Pick<VersionRecord, 'versionId' | 'deleted'> | undefined; method: WriteOp['method'] }
 ): WriteOp {
@@ -37,7 +36,7 @@ export function prepareVersion(
   };
 }
 
-export function prepareTombstone(ctx: RequestContext, previous: VersionRecord): WriteOp {
+export function prepareTombstone(ctx: Pick<WriteContext, 'now'>, previous: VersionRecord): WriteOp {
   return {
     resourceType: previous.resourceType,
     id: previous.id,
@@ -51,22 +50,8 @@ export function prepareTombstone(ctx: RequestContext, previous: VersionRecord): 
   };
 }
 
-/** The Patient compartments a resource belongs to, from the CompartmentDefinition's parameters. */
-export function patientCompartments(registry: DefinitionRegistry, resource: Resource, index: IndexRow[]): string[] {
-  const out = new Set<string>();
-  if (resource.resourceType === 'Patient' && resource.id) out.add(`Patient/${resource.id}`);
-  const params = new Set(registry.patientCompartmentParams(resource.resourceType));
-  if (params.size === 0) return [...out];
-  for (const row of index) {
-    if (row.type === 'reference' && params.has(row.code) && row.targetType === 'Patient' && row.targetId) {
-      out.add(`Patient/${row.targetId}`);
-    }
-  }
-  return [...out];
-}
-
 /** Appends one version, turning a lost race into 412 (or 409 when no precondition was given). */
-export async function writeOne(session: StoreSession, op: WriteOp, hadPrecondition: boolean): Promise<VersionRecord> {
+export async function writeOne(session: { write(ops: WriteOp[]): Promise<VersionRecord[]> }, op: WriteOp, hadPrecondition: boolean): Promise<VersionRecord> {
   try {
     const [record] = await session.write([op]);
     return record;

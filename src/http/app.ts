@@ -6,13 +6,13 @@ import type { Config } from '../config';
 import { FhirError } from '../fhir/errors';
 import type { Store } from '../storage/port';
 import { fhirEndpoint, sendError, type Authenticate, type Route } from './fhir-endpoint';
-import type { RequestContext } from '../fhir/context';
+import type { ServerContext } from '../fhir/context';
 
 export interface AppDeps {
   config: Config;
   log: Logger;
   store: Store;
-  baseCtx: Omit<RequestContext, 'requestId' | 'access' | 'log'>;
+  baseCtx: ServerContext;
   authenticate: Authenticate;
   route: Route;
   /** Routers mounted before the FHIR endpoint (e.g. SMART discovery and OAuth endpoints). */
@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
       maxAge: 600,
     }),
     express.raw({ type: () => true, limit: config.bodyLimit }),
-    fhirEndpoint(deps.baseCtx, log, deps.authenticate, deps.route)
+    fhirEndpoint(deps.baseCtx, deps.store, log, deps.authenticate, deps.route)
   );
 
   app.use((req: Request, res: Response) => {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { OPEN_ACCESS, type AccessGate, type Interaction } from '../fhir/access';
-import type { FhirRequest, FhirResponse, RequestContext } from '../fhir/context';
+import type { FhirRequest, FhirResponse, RequestContext, ServerContext } from '../fhir/context';
 import { FhirError, internalErrorOutcome, isFhirError } from '../fhir/errors';
 import type { Resource } from '../fhir/types';
+import { NO_GRANT, type Grant } from '../guard/grant';
+import { GuardedStore } from '../guard/guarded-store';
+import type { Store } from '../storage/port';
 import { parseBody } from './body';
 import { negotiate } from './negotiate';
 
@@ -12,19 +14,8 @@ const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const REQUEST_ID_RE = /^[A-Za-z0-9\-._]{1,64}$/;
 
-/** The gate of a request whose credentials were refused: it is only ever used to audit the refusal. */
-const ANONYMOUS: AccessGate = {
-  requireInteraction: (_i: Interaction, type: string) => {
-    throw new FhirError('unauthorized', 'FHIR-0401', `No access to ${type}`);
-  },
-  checkResource: () => {
-    throw new FhirError('unauthorized', 'FHIR-0401', 'No access');
-  },
-  searchRestriction: () => 'none',
-  subject: {},
-};
-
-export type Authenticate = (headers: Record<string, string | string[] | undefined>) => Promise<AccessGate>;
+/** The Authorization header turned into the request's grant (a FhirError 401 when it is not valid). */
+export type Authenticate = (headers: Record<string, string | string[] | undefined>) => Promise<Grant>;
 export type Route = (ctx: RequestContext, req: FhirRequest) => Promise<FhirResponse>;
 
 /**
@@ -32,7 +23,8 @@ export type Route = (ctx: RequestContext, req: FhirRequest) => Promise<FhirRespo
  * and writes the FhirResponse or the OperationOutcome of any failure. Nothing below imports Express.
  */
 export function fhirEndpoint(
-  baseCtx: Omit<RequestContext, 'requestId' | 'access' | 'log'>,
+  baseCtx: ServerContext,
+  raw: Store,
   log: Logger,
   authenticate: Authenticate,
   route: Route
@@ -49,15 +41,15 @@ export function fhirEndpoint(
     try {
       fhirReq = toFhirRequest(req);
       negotiate(header(req, 'accept'), fhirReq.query.find(([k]) => k === '_format')?.[1]);
-      // the CapabilityStatement is public (SMART discovery starts there); everything else needs a token
-      const access = fhirReq.path.length === 1 && fhirReq.path[0] === 'metadata' && fhirReq.method !== 'POST' ? OPEN_ACCESS : await authenticate(req.headers);
-      ctx = { ...baseCtx, requestId, access, log: reqLog };
+      // the CapabilityStatement is public (SMART discovery starts there) and reads no data; everything else needs a token
+      const grant = fhirReq.path.length === 1 && fhirReq.path[0] === 'metadata' && fhirReq.method !== 'POST' ? NO_GRANT : await authenticate(req.headers);
+      ctx = { ...baseCtx, requestId, store: new GuardedStore(raw, grant, baseCtx), log: reqLog };
       out = await route(ctx, fhirReq);
       send(res, req, out);
     } catch (err) {
       failure = err;
       // a refused token is audited too: as an anonymous request
-      if (!ctx && fhirReq) ctx = { ...baseCtx, requestId, access: ANONYMOUS, log: reqLog };
+      if (!ctx && fhirReq) ctx = { ...baseCtx, requestId, store: new GuardedStore(raw, NO_GRANT, baseCtx), log: reqLog };
       sendError(res, err, requestId, reqLog);
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -5,6 +5,8 @@ import { authenticateClient, OAuthError } from '../auth/client-auth';
 import { describeScope } from '../auth/describe';
 import type { AuthDecision } from '../auth/audit';
 import type { AuthorizationServer, AuthorizeResult } from '../auth/oauth';
+import { parseScopes } from '../auth/scopes';
+import { FhirError } from '../fhir/errors';
 
 /** SMART discovery (SMART App Launch 2.x, conformance.html): what this authorization server offers. */
 export function smartConfiguration(fhirBase: string, origin: string) {
@@ -98,7 +100,7 @@ export function smartRouter(
   // it is about to launch an app in, and passes the returned id as the app's `launch` parameter
   router.post('/auth/launch', limiter(120), express.json({ limit: '4kb' }), async (req, res) => {
     try {
-      const gate = await server.authenticate(req.headers);
+      const claims = await server.authenticate(req.headers);
       const body = (req.body ?? {}) as { patient?: unknown; encounter?: unknown };
       const id = (v: unknown) => (typeof v === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(v) ? v : undefined);
       const patient = id(body.patient);
@@ -107,7 +109,8 @@ export function smartRouter(
         res.status(400).json({ error: 'invalid_request', error_description: 'patient or encounter (ids) required' });
         return;
       }
-      gate.requireInteraction('r', 'Patient');
+      const readsPatients = parseScopes(claims.scope).resources.some((s) => s.permissions.has('r') && (s.resourceType === 'Patient' || s.resourceType === '*'));
+      if (!readsPatients) throw new FhirError('forbidden', 'FHIR-0403-SCOPE', 'Registering a launch needs read access to patients');
       res.json({ launch: server.registerLaunch({ patient, encounter }) });
     } catch (err) {
       const status = (err as { status?: number }).status ?? 500;

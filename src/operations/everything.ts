@@ -1,7 +1,7 @@
 import { bundleJson, linkUrl, type RawEntry } from '../fhir/bundle';
 import type { FhirRequest, FhirResponse, RequestContext } from '../fhir/context';
 import { FhirError } from '../fhir/errors';
-import { checkVisible, notFound } from '../fhir/interactions/read';
+import { notFound } from '../fhir/interactions/read';
 import type { BundleLink } from '../fhir/types';
 import { parseSearch } from '../search/parse';
 import type { Predicate } from '../search/plan';
@@ -16,7 +16,7 @@ const EXCLUDED = new Set(['AuditEvent']);
  * resource in its compartment, then the resources those refer to outside it (Practitioner,
  * Organization, Location, Medication, Device...), each once, paged by the store's own cursors in two
  * phases. `start`/`end` filter on each type's clinical `date` parameter, `_since` on lastUpdated.
- * Every type passes through the access gate like a search; a patient token gets its own record only.
+ * Every type passes through the guarded store like a search; a patient token gets its own record only.
  */
 export const everythingOperation: OperationHandler = {
   code: 'everything',
@@ -31,17 +31,15 @@ export const everythingOperation: OperationHandler = {
     const patientId = target.id;
     const entries: RawEntry[] = [];
     if (patientId) {
-      ctx.access.requireInteraction('r', 'Patient');
-      const patient = await ctx.store.readCurrent('Patient', patientId);
+      const patient = await ctx.store.read('Patient', patientId);
       if (!patient || patient.deleted) throw notFound('Patient', patientId);
-      checkVisible(ctx, patient.json as string, 'Patient', patientId);
       if (!q._cursor && wanted(q, 'Patient')) entries.push({ fullUrl: `${ctx.baseUrl}/Patient/${patientId}`, resourceJson: patient.json, search: { mode: 'match' } });
     } else {
-      ctx.access.requireInteraction('s', 'Patient');
+      ctx.store.authorize('s', 'Patient');
     }
 
     const memberTypes = ctx.registry.patientCompartmentTypes().filter((t) => ctx.registry.isResourceType(t) && !EXCLUDED.has(t) && t !== 'Patient');
-    const membership: Predicate[] = patientId ? [{ kind: 'compartment', compartment: `Patient/${patientId}` }] : [];
+    const membership: Predicate[] = patientId ? [{ kind: 'compartment', compartments: [`Patient/${patientId}`] }] : [];
     const members = patientId ? memberTypes : [...memberTypes, 'Patient'];
     const [phase, cursor] = (q._cursor ?? 'c:').split(/:(.*)/s) as [string, string | undefined];
     if (phase !== 'c' && phase !== 'r') throw new FhirError('invalid', 'FHIR-0400-CURSOR', 'Invalid _cursor');
@@ -50,7 +48,7 @@ export const everythingOperation: OperationHandler = {
     if (phase === 'c') {
       const types = members.filter((t) => wanted(q, t));
       const page = types.length
-        ? await executeSearch(ctx, ctx.store, { resourceTypes: types, where: [...membership, ...filters(ctx, types, q)], count, cursor: cursor || undefined, total: 'none', sort: [] })
+        ? await executeSearch(ctx.store, { resourceTypes: types, where: [...membership, ...filters(ctx, types, q)], count, cursor: cursor || undefined, total: 'none', sort: [] })
         : { records: [], next: undefined };
       entries.push(...page.records.map((r) => entry(ctx, r.resourceType, r.id, r.json)));
       next = page.next ? `c:${page.next}` : 'r:';
@@ -60,7 +58,7 @@ export const everythingOperation: OperationHandler = {
       const referencedBy: Predicate = { kind: 'referencedBy', sourceTypes: patientId ? [...memberTypes, 'Patient'] : members, where: membership };
       const since = q._since ? filters(ctx, outside, { _since: q._since }) : [];
       const page = outside.length
-        ? await executeSearch(ctx, ctx.store, { resourceTypes: outside, where: [referencedBy, ...since], count, cursor: cursor || undefined, total: 'none', sort: [] })
+        ? await executeSearch(ctx.store, { resourceTypes: outside, where: [referencedBy, ...since], count, cursor: cursor || undefined, total: 'none', sort: [] })
         : { records: [], next: undefined };
       entries.push(...page.records.map((r) => entry(ctx, r.resourceType, r.id, r.json)));
       next = page.next ? `r:${page.next}` : undefined;

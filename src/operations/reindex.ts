@@ -1,21 +1,9 @@
 import type { DefinitionRegistry } from '../definitions/registry';
-import { FhirError } from '../fhir/errors';
 import type { Parameters, Resource } from '../fhir/types';
-import { truncate } from '../fhir/util';
-import { patientCompartments } from '../fhir/write';
+import { patientCompartments } from '../fhir/compartments';
 import { extractIndexRows } from '../search/extract';
-import type { ReindexItem, Store } from '../storage/port';
+import type { IndexMaintenance, ReindexItem, StoreReader } from '../storage/port';
 import type { OperationHandler } from './registry';
-
-/** A store that can replace the index rows of current versions (both adapters do). */
-export interface IndexMaintainer {
-  replaceIndex(items: ReindexItem[]): Promise<number>;
-  reindexRequired?(done?: boolean): Promise<boolean>;
-}
-
-export function canReindex(store: Store): store is Store & IndexMaintainer {
-  return typeof (store as Partial<IndexMaintainer>).replaceIndex === 'function';
-}
 
 export interface ReindexResult {
   /** Current resources read. */
@@ -30,7 +18,7 @@ export interface ReindexResult {
  * pinned like a search, so resources written meanwhile are indexed by their own write instead.
  */
 export async function reindex(
-  deps: { registry: DefinitionRegistry; store: Store & IndexMaintainer; baseUrl: string },
+  deps: { registry: DefinitionRegistry; store: Pick<StoreReader, 'search'>; maintenance: IndexMaintenance; baseUrl: string },
   options: { types?: string[]; batch?: number; onBatch?: (done: number, total: number) => void } = {}
 ): Promise<ReindexResult> {
   const types = options.types ?? deps.registry.resourceTypes();
@@ -49,17 +37,18 @@ export async function reindex(
       items.push({ resourceType: record.resourceType, id: record.id, versionId: record.versionId, index, compartments: patientCompartments(deps.registry, resource, index) });
     }
     result.resources += items.length;
-    result.updated += await deps.store.replaceIndex(items);
+    result.updated += await deps.maintenance.replaceIndex(items);
     options.onBatch?.(result.resources, total);
     after = page.next;
   } while (after);
-  if (!options.types) await deps.store.reindexRequired?.(true);
+  if (!options.types) await deps.maintenance.reindexRequired(true);
   return result;
 }
 
 /**
  * $reindex at system level (every type) or type level (`POST [base]/Patient/$reindex`): for
- * administrators, after SearchParameters changed. It runs to the end and answers with the counts.
+ * administrators, after SearchParameters changed: it needs the privilege scope `system/$reindex`,
+ * which no read or write scope implies. It runs to the end and answers with the counts.
  */
 export const reindexOperation: OperationHandler = {
   code: 'reindex',
@@ -69,13 +58,11 @@ export const reindexOperation: OperationHandler = {
   resourceTypes: '*',
   affectsState: true,
   async handle(ctx, _req, target) {
-    if (!ctx.access.unrestricted) throw new FhirError('forbidden', 'FHIR-0403-REINDEX', '$reindex is reserved to administrators');
-    const store = ctx.store;
-    if (!canReindex(store)) {
-      throw new FhirError('not-implemented', 'FHIR-0501-REINDEX', `The ${truncate(store.kind)} store cannot reindex`, { code: 'not-supported' });
-    }
+    const maintenance = ctx.store.maintenance('reindex');
+    // every resource, whoever it is about: the privilege's own system context, named for audit
+    const store = ctx.store.asSystem('reindex');
     const started = Date.now();
-    const result = await reindex({ registry: ctx.registry, store, baseUrl: ctx.baseUrl }, target.resourceType ? { types: [target.resourceType] } : {});
+    const result = await reindex({ registry: ctx.registry, store, maintenance, baseUrl: ctx.baseUrl }, target.resourceType ? { types: [target.resourceType] } : {});
     const out: Parameters = {
       resourceType: 'Parameters',
       parameter: [

@@ -1,7 +1,7 @@
 import type { FhirRequest, FhirResponse, RequestContext } from '../fhir/context';
 import { FhirError } from '../fhir/errors';
 import type { OperationOutcome, Parameters, Resource } from '../fhir/types';
-import { checkVisible } from '../fhir/interactions/read';
+import { notFound } from '../fhir/interactions/read';
 import { validate } from '../validation/validate';
 import type { OperationHandler } from './registry';
 
@@ -70,10 +70,8 @@ async function validateInput(
     throw new FhirError('invalid', 'FHIR-0400-MODE', `mode must be create, update or delete, got "${effectiveMode.slice(0, 20)}"`);
   }
   if (!resource && id && effectiveMode !== 'delete') {
-    ctx.access.requireInteraction('r', type);
-    const current = await ctx.store.readCurrent(type, id);
-    if (!current || current.deleted) throw new FhirError('not-found', 'FHIR-0404', `${type}/${id} is not known`);
-    checkVisible(ctx, current.json as string, type, id);
+    const current = await ctx.store.read(type, id);
+    if (!current || current.deleted) throw notFound(type, id);
     resource = JSON.parse(current.json as string) as Resource;
   }
   return { resource, mode: effectiveMode, profile };

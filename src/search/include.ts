@@ -1,12 +1,11 @@
 import { evalFhirPathTyped, toTypedValue } from '@medplum/core';
 import type { RequestContext } from '../fhir/context';
-import { FhirError } from '../fhir/errors';
 import type { Resource } from '../fhir/types';
-import type { StoreReader, VersionRecord } from '../storage/port';
+import type { GuardedStore } from '../guard/guarded-store';
+import type { VersionRecord } from '../storage/port';
 import { referenceRows } from './extract-values';
 import type { Predicate } from './plan';
 import type { IncludeSpec } from './result-params';
-import { accessPredicates } from './run';
 
 /** Caps on what `_include`/`_revinclude` may add to one page. */
 export const INCLUDE_LIMITS = { iterateDepth: 3, included: 1000, idsPerQuery: 100 };
@@ -18,13 +17,13 @@ interface Loaded {
 
 /**
  * `_include` and `_revinclude` (search.html#include) for one page of matches, with `:iterate` up to
- * a fixed depth. Every included resource passes through the access gate on its own: its type's
- * search restriction is part of the query that loads it, and each one is checked again as a read.
+ * a fixed depth. Every included resource is loaded through the guarded store as a read of its own
+ * type, so the grant's predicates are part of the query that loads it.
  * A reference to a deleted or unknown resource includes nothing.
  */
 export async function resolveIncludes(
   ctx: RequestContext,
-  reader: StoreReader,
+  store: GuardedStore,
   matches: VersionRecord[],
   include: IncludeSpec[],
   revinclude: IncludeSpec[]
@@ -47,7 +46,7 @@ export async function resolveIncludes(
     }
     const next: Loaded[] = [];
     for (const [type, ids] of wanted) {
-      next.push(...(await load(ctx, reader, type, [{ kind: 'id', ids: [...ids] }], ids.size)));
+      next.push(...(await load(store, type, [{ kind: 'id', ids: [...ids] }], ids.size)));
     }
     for (const spec of revinclude) {
       if ((depth > 0 && !spec.iterate) || spec.sourceType === '*') continue;
@@ -55,7 +54,7 @@ export async function resolveIncludes(
       for (const code of revCodes(ctx, spec)) {
         for (let i = 0; i < targets.length; i += INCLUDE_LIMITS.idsPerQuery) {
           const any: Predicate[] = targets.slice(i, i + INCLUDE_LIMITS.idsPerQuery).map((reference) => ({ kind: 'reference', code, reference }));
-          next.push(...(await load(ctx, reader, spec.sourceType, [{ kind: 'or', any }], INCLUDE_LIMITS.included)));
+          next.push(...(await load(store, spec.sourceType, [{ kind: 'or', any }], INCLUDE_LIMITS.included)));
         }
       }
     }
@@ -71,23 +70,10 @@ export async function resolveIncludes(
   return out;
 }
 
-/** Loads live resources of one type through the gate: its restriction in the query, then a read check each. */
-async function load(ctx: RequestContext, reader: StoreReader, type: string, where: Predicate[], count: number): Promise<Loaded[]> {
-  const access = accessPredicates(ctx, type, 'r');
-  if (access === null) return [];
-  const page = await reader.search({ resourceTypes: [type], where: [...where, ...access], count: Math.min(count, INCLUDE_LIMITS.included), total: 'none' });
-  const out: Loaded[] = [];
-  for (const record of page.records) {
-    const resource = JSON.parse(record.json as string) as Resource;
-    try {
-      ctx.access.checkResource('r', resource);
-    } catch (err) {
-      if (err instanceof FhirError && err.category === 'forbidden') continue;
-      throw err;
-    }
-    out.push({ record, resource });
-  }
-  return out;
+/** Loads live resources of one type through the guarded store, as reads. */
+async function load(store: GuardedStore, type: string, where: Predicate[], count: number): Promise<Loaded[]> {
+  const page = await store.search({ resourceTypes: [type], where, count: Math.min(count, INCLUDE_LIMITS.included), total: 'none' }, { interaction: 'r' });
+  return page.records.map((record) => ({ record, resource: JSON.parse(record.json as string) as Resource }));
 }
 
 /** Local `Type/id` references of a resource through one include parameter (or all, for `*`). */

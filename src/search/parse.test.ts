@@ -42,13 +42,11 @@ describe('parseSearch: parameters to a backend-neutral plan', () => {
     expect(parse('QuestionnaireResponse', 'questionnaire=http://q|2').where).toEqual([{ kind: 'reference', code: 'questionnaire', reference: 'http://q', version: '2' }]);
   });
 
-  it('chains carry the access terms of each target type; a type without access matches nothing', () => {
-    const access = (t: string): Predicate[] | null => (t === 'Patient' ? [{ kind: 'compartment', compartment: 'Patient/me' }] : null);
-    const w = parse('Observation', 'patient.name=x', { access }).where;
-    expect(w).toEqual([
-      { kind: 'chain', code: 'patient', targetTypes: ['Patient'], where: [{ kind: 'string', code: 'name', match: 'start', value: 'x' }, { kind: 'compartment', compartment: 'Patient/me' }] },
+  it('chains and _has are parsed without access terms: the guarded store adds them', () => {
+    expect(parse('Observation', 'patient.name=x').where).toEqual([
+      { kind: 'chain', code: 'patient', targetTypes: ['Patient'], where: [{ kind: 'string', code: 'name', match: 'start', value: 'x' }] },
     ]);
-    expect(parse('Patient', '_has:Observation:patient:code=1', { access }).where).toEqual([{ kind: 'or', any: [] }]);
+    expect(parse('Patient', '_has:Observation:patient:code=1').where).toMatchObject([{ kind: 'has', sourceType: 'Observation', code: 'patient' }]);
   });
 
   it('result parameters shape the result and are echoed for self, unknown ones are reported', () => {

@@ -25,8 +25,6 @@ export interface ParseOptions {
   handling: 'strict' | 'lenient';
   baseUrl: string;
   now: number;
-  /** The grants' predicates on a type reached by a chain or `_has`; null: nothing of it is visible. */
-  access?: (resourceType: string) => Predicate[] | null;
   /** Stored ValueSets fetched ahead for `:in`/`:not-in` (the specification's are expanded here). */
   valueSets?: Map<string, SystemCode[] | null>;
   /** System-level search: `_type` was consumed by the caller. */
@@ -182,9 +180,8 @@ class ParamParser {
     for (const target of targets) {
       const inner = this.parameter([target], rest, value, depth + 1);
       if (!inner) return undefined;
-      const access = this.access(target);
-      if (access === null) continue; // nothing of this type is visible: it cannot match
-      any.push({ kind: 'chain', code, targetTypes: [target], where: [inner, ...access] });
+      // the guarded store adds each target type's access terms when the plan runs
+      any.push({ kind: 'chain', code, targetTypes: [target], where: [inner] });
     }
     return any.length === 1 ? any[0] : { kind: 'or', any };
   }
@@ -202,13 +199,7 @@ class ParamParser {
     }
     const inner = this.parameter([sourceType], rest, value, depth + 1);
     if (!inner) return undefined;
-    const access = this.access(sourceType);
-    if (access === null) return { kind: 'or', any: [] };
-    return { kind: 'has', sourceType, code, where: [inner, ...access] };
-  }
-
-  private access(type: string): Predicate[] | null {
-    return this.options.access ? this.options.access(type) : [];
+    return { kind: 'has', sourceType, code, where: [inner] };
   }
 }
 

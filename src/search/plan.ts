@@ -1,4 +1,3 @@
-import type { VersionRecord } from '../storage/port';
 import type { IndexRow } from './index-rows';
 
 /**
@@ -76,8 +75,8 @@ export type Predicate =
   | { kind: 'chain'; code: string; targetTypes: string[]; where: Predicate[] }
   /** Reverse chaining (`_has`): a live `sourceType` resource whose reference parameter `code` points here matches `where`. */
   | { kind: 'has'; sourceType: string; code: string; where: Predicate[] }
-  /** In the compartment 'Patient/123' (membership computed at write time). */
-  | { kind: 'compartment'; compartment: string }
+  /** In one of the compartments 'Patient/123', ... (membership computed at write time); none: matches nothing. */
+  | { kind: 'compartment'; compartments: string[] }
   | { kind: 'and'; all: Predicate[] }
   | { kind: 'or'; any: Predicate[] };
 
@@ -85,21 +84,3 @@ export type CompositeSecond =
   | { type: 'token'; system?: string | null; value?: string }
   | { type: 'string'; value: string }
   | { type: 'range'; condition: RangeCondition; system?: string; unit?: string };
-
-export interface SearchPage {
-  records: VersionRecord[];
-  /** Present when `total` was asked for. */
-  total?: number;
-  /** Present when more matches follow; pass back as `after`. */
-  next?: string;
-  /** Present when matches come before this page; pass back as `after` to read them. */
-  previous?: string;
-}
-
-/** Thrown by an adapter for an `after` position it did not produce (the core answers 400). */
-export class InvalidCursorError extends Error {
-  constructor() {
-    super('Invalid paging cursor');
-    this.name = 'InvalidCursorError';
-  }
-}

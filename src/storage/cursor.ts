@@ -1,4 +1,4 @@
-import { InvalidCursorError } from '../search/plan';
+import { InvalidCursorError } from './port';
 
 /**
  * The keyset position a search page hands out as `next` or `previous`, shared by the adapters: the

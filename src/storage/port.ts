@@ -1,5 +1,5 @@
 import type { IndexRow } from '../search/index-rows';
-import type { SearchPlan, SearchPage } from '../search/plan';
+import type { SearchPlan } from '../search/plan';
 
 /**
  * The storage port (DESIGN.md decision 2): every adapter (SQLite, MongoDB) implements exactly this.
@@ -94,12 +94,38 @@ export interface StoreReader {
   search(plan: SearchPlan): Promise<SearchPage>;
 }
 
+export interface SearchPage {
+  records: VersionRecord[];
+  /** Present when `total` was asked for. */
+  total?: number;
+  /** Present when more matches follow; pass back as `after`. */
+  next?: string;
+  /** Present when matches come before this page; pass back as `after` to read them. */
+  previous?: string;
+}
+
+/** Thrown by an adapter for an `after` position it did not produce (the core answers 400). */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('Invalid paging cursor');
+    this.name = 'InvalidCursorError';
+  }
+}
+
 export interface StoreSession extends StoreReader {
   /** Appends the versions atomically with their index rows; returns them with their store versions. */
   write(ops: WriteOp[]): Promise<VersionRecord[]>;
 }
 
-export interface Store extends StoreReader {
+/** Maintenance after SearchParameters change (reindex), on every adapter. */
+export interface IndexMaintenance {
+  /** Replaces the index rows of current versions; returns how many were replaced (others changed meanwhile). */
+  replaceIndex(items: ReindexItem[]): Promise<number>;
+  /** Whether the index tables need a full reindex; `done` clears the flag after one ran. */
+  reindexRequired(done?: boolean): Promise<boolean>;
+}
+
+export interface Store extends StoreReader, IndexMaintenance {
   readonly kind: string;
   /**
    * Runs `fn` in one atomic scope: all its writes commit together or not at all, and its reads see

@@ -3,33 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '../../src/config';
-import type { AccessGate, Interaction } from '../../src/fhir/access';
-import { OPEN_ACCESS } from '../../src/fhir/access';
-import { FhirError } from '../../src/fhir/errors';
-import type { Resource } from '../../src/fhir/types';
+import { parseResourceScope } from '../../src/auth/scopes';
+import { getRegistry } from '../../src/definitions/registry';
+import { compileGrant, systemGrant, type Grant } from '../../src/guard/grant';
 import { createFhirServer, type FhirServer } from '../../src/server';
 import { FHIR_JSON } from '../helpers/server';
 
-/** A patient-scoped gate: Patient and Observation of one patient, every Practitioner, nothing else. */
-function patientGate(patient: string): AccessGate {
-  const compartmentTypes = new Set(['Patient', 'Observation']);
-  const allowed = new Set([...compartmentTypes, 'Practitioner']);
-  const forbid = (what: string) => new FhirError('forbidden', 'FHIR-0403', what);
-  return {
-    subject: { patient },
-    requireInteraction(_i: Interaction, type: string) {
-      if (!allowed.has(type)) throw forbid(`no access to ${type}`);
-    },
-    checkResource(_i: Interaction, r: Resource) {
-      if (!allowed.has(r.resourceType)) throw forbid('type');
-      if (r.resourceType === 'Patient' && r.id !== patient) throw forbid('patient');
-      if (r.resourceType === 'Observation' && (r as any).subject?.reference !== `Patient/${patient}`) throw forbid('observation');
-    },
-    searchRestriction(type: string) {
-      if (!allowed.has(type)) return 'none';
-      return compartmentTypes.has(type) ? { compartment: { resourceType: 'Patient', id: patient } } : undefined;
-    },
-  };
+/** A patient's grant: Patient and Observation of one patient (patient/ scopes), every Practitioner, nothing else. */
+function patientGrant(patient: string): Grant {
+  const scopes = ['patient/Patient.rs', 'patient/Observation.rs', 'system/Practitioner.rs'].map((s) => parseResourceScope(s)!);
+  return compileGrant({ clientId: 'test', scopes, otherScopes: [], patient, userReach: [] }, getRegistry(), () => []);
 }
 
 describe('search sees only what the grants allow (chains, _has, _include, _revinclude, totals)', () => {
@@ -47,7 +30,7 @@ describe('search sees only what the grants allow (chains, _has, _include, _revin
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-access-'));
     const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', FHIR_BASE_URL: 'http://localhost:8080/fhir', SQLITE_SYNCHRONOUS: 'NORMAL' });
     server = await createFhirServer(config, {
-      authenticate: async (headers) => (typeof headers['x-patient'] === 'string' ? patientGate(headers['x-patient']) : OPEN_ACCESS),
+      authenticate: async (headers) => (typeof headers['x-patient'] === 'string' ? patientGrant(headers['x-patient']) : systemGrant('test')),
     });
     http = request(server.app);
     const resources = [

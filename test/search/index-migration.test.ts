@@ -28,7 +28,7 @@ describe('index tables of an older layout are rebuilt and refilled by a reindex'
         (await store.search({ resourceTypes: ['Patient'], where: [{ kind: 'string', code: 'family', match: 'start', value: 'alp' }], count: 10, total: 'none' })).records.map((r) => r.id);
       expect(await store.reindexRequired()).toBe(true);
       expect(await byFamily()).toEqual([]);
-      const result = await reindex({ registry, store, baseUrl: 'http://localhost:8080/fhir' });
+      const result = await reindex({ registry, store, maintenance: store, baseUrl: 'http://localhost:8080/fhir' });
       expect(result).toEqual({ resources: 1, updated: 1 });
       expect(await byFamily()).toEqual(['a']);
       expect(await store.reindexRequired()).toBe(false);

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { getRegistry } from '../../src/definitions/registry';
-import { OPEN_ACCESS } from '../../src/fhir/access';
 import type { RequestContext } from '../../src/fhir/context';
 import { emptyHooks } from '../../src/fhir/hooks';
+import { GuardedStore } from '../../src/guard/guarded-store';
 import { parseSearch } from '../../src/search/parse';
 import type { SearchPlan } from '../../src/search/plan';
 import { searchOptions } from '../../src/search/run';
@@ -23,7 +23,7 @@ describe('query plans of the main search shapes use indexes', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-plan-'));
     store = new SqliteStore({ dataDir: dir });
     const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' });
-    ctx = { requestId: 't', baseUrl: config.baseUrl, config, registry: getRegistry(), store, access: OPEN_ACCESS, hooks: emptyHooks(), log: undefined as never, now: () => new Date() };
+    ctx = { requestId: 't', baseUrl: config.baseUrl, config, registry: getRegistry(), store: GuardedStore.system(store, 'test', { registry: getRegistry(), baseUrl: config.baseUrl }), hooks: emptyHooks(), log: undefined as never, now: () => new Date() };
   });
   afterAll(async () => {
     await store.close();

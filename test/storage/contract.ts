@@ -127,14 +127,14 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
       const ids = async (where: Parameters<Store['search']>[0]['where']) =>
         (await store.search({ resourceTypes: ['Observation'], where, count: 10, total: 'accurate' })).records.map((r) => r.id).sort();
       expect(await ids([{ kind: 'token', code: 'code', system: 'http://loinc.org', value: '8867-4' }])).toEqual(['o1', 'o3']);
-      expect(await ids([{ kind: 'token', code: 'code', value: '8867-4' }, { kind: 'compartment', compartment: 'Patient/p1' }])).toEqual(['o1']);
+      expect(await ids([{ kind: 'token', code: 'code', value: '8867-4' }, { kind: 'compartment', compartments: ['Patient/p1'] }])).toEqual(['o1']);
       expect(await ids([{ kind: 'token', code: 'code', system: null, value: '8867-4' }])).toEqual([]);
       expect(await ids([{ kind: 'id', ids: ['o2', 'nope'] }])).toEqual(['o2']);
       await store.transaction((s) =>
         s.write([{ ...op('Observation', 'o1', '2', {}), deleted: true, method: 'DELETE', json: undefined, expectedVersionId: '1' }])
       );
       expect(await ids([{ kind: 'token', code: 'code', value: '8867-4' }])).toEqual(['o3']);
-      expect(await ids([{ kind: 'compartment', compartment: 'Patient/p1' }])).toEqual(['o2']);
+      expect(await ids([{ kind: 'compartment', compartments: ['Patient/p1'] }])).toEqual(['o2']);
     });
 
     it('replaces index rows when a resource changes', async () => {

@@ -96,7 +96,7 @@ describe('the MongoDB adapter', () => {
       { kind: 'token', code: 'identifier', system: v, value: v, text: v },
       { kind: 'reference', code: 'subject', reference: v },
       { kind: 'uri', code: 'url', match: 'above', values: [v] },
-      { kind: 'compartment', compartment: v },
+      { kind: 'compartment', compartments: [v] },
       { kind: 'id', ids: [v] },
     ];
 

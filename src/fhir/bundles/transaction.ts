@@ -7,7 +7,6 @@ import { assertValidId } from '../util';
 import { breathe, entryRequest, type ParsedEntry } from './entries';
 import { conditionalReferences, rewriteReferences } from './references';
 import { entryFailure, responseEntry } from './responses';
-import { sessionStore } from './session-store';
 
 type Route = (ctx: RequestContext, req: FhirRequest) => Promise<FhirResponse>;
 
@@ -22,7 +21,8 @@ const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GE
 export async function processTransaction(ctx: RequestContext, req: FhirRequest, entries: ParsedEntry[], route: Route): Promise<FhirResponse> {
   const responses: BundleEntry[] = new Array(entries.length);
   await ctx.store.transaction(async (session) => {
-    const tx: RequestContext = { ...ctx, store: sessionStore(session, ctx.store) };
+    // the entries' own transaction(...) calls join this scope
+    const tx: RequestContext = { ...ctx, store: session };
     const fullUrls = new Map<string, string>();
     const existing = new Map<number, FhirResponse>(); // conditional creates that matched
     const assigned = new Map<number, string>();

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { matchCriteria } from '../../search/run';
-import type { StoreSession } from '../../storage/port';
+import type { GuardedStore } from '../../guard/guarded-store';
 import { resourceBody } from '../body';
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';
@@ -10,7 +10,7 @@ import type { Resource } from '../types';
 
 /** create: POST [base]/[type] (http.html#create), conditional with If-None-Exist (http.html#ccreate). */
 export async function create(ctx: RequestContext, req: FhirRequest, type: string): Promise<FhirResponse> {
-  ctx.access.requireInteraction('c', type);
+  ctx.store.authorize('c', type);
   const resource = resourceBody(req, type);
   return ctx.store.transaction((session) => createResource(ctx, req, session, resource, req.headers['if-none-exist'], req.assignedId));
 }
@@ -19,7 +19,7 @@ export async function create(ctx: RequestContext, req: FhirRequest, type: string
 export async function createResource(
   ctx: RequestContext,
   req: FhirRequest,
-  session: StoreSession,
+  session: GuardedStore,
   resource: Resource,
   ifNoneExist: string | undefined,
   id: string | undefined = undefined
@@ -33,7 +33,6 @@ export async function createResource(
   }
   // the client's id and meta.versionId/lastUpdated are ignored on create (http.html#create)
   delete resource.id;
-  ctx.access.checkResource('c', resource);
   const op = prepareVersion(ctx, resource, { id: id ?? uuidv7(), previous: undefined, method: 'POST' });
   const record = await writeOne(session, op, false);
   return writeResponse(ctx, req, record, 201);

@@ -1,15 +1,14 @@
 import { matchCriteria } from '../../search/run';
-import type { StoreSession } from '../../storage/port';
+import type { GuardedStore } from '../../guard/guarded-store';
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError, informationOutcome } from '../errors';
-import type { Resource } from '../types';
 import { etag, preferReturn } from '../util';
 import { prepareTombstone, writeOne } from '../write';
-import { checkVisible, notFound } from './read';
+import { notFound } from './read';
 
 /** delete: DELETE [base]/[type]/[id] (http.html#delete). Appends a tombstone version. */
 export async function deleteInteraction(ctx: RequestContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
-  ctx.access.requireInteraction('d', type);
+  ctx.store.authorize('d', type);
   return ctx.store.transaction((session) => deleteResource(ctx, req, session, type, id));
 }
 
@@ -17,15 +16,14 @@ export async function deleteInteraction(ctx: RequestContext, req: FhirRequest, t
 export async function deleteResource(
   ctx: RequestContext,
   req: FhirRequest,
-  session: StoreSession,
+  session: GuardedStore,
   type: string,
   id: string
 ): Promise<FhirResponse> {
-  const current = await session.readCurrent(type, id);
+  // someone else's record, deleted or not, is unknown (404), never "already deleted"
+  const current = await session.read(type, id, 'd');
   if (!current) throw notFound(type, id);
   if (current.deleted) return deletedResponse(req, type, id, current.versionId);
-  checkVisible(ctx, current.json as string, type, id);
-  ctx.access.checkResource('d', JSON.parse(current.json as string) as Resource);
   const record = await writeOne(session, prepareTombstone(ctx, current), false);
   return deletedResponse(req, type, id, record.versionId);
 }
@@ -40,7 +38,7 @@ function deletedResponse(req: FhirRequest, type: string, id: string, versionId: 
 
 /** Conditional delete: DELETE [base]/[type]?criteria (http.html#cdelete); single match only. */
 export async function conditionalDelete(ctx: RequestContext, req: FhirRequest, type: string, criteria: string): Promise<FhirResponse> {
-  ctx.access.requireInteraction('d', type);
+  ctx.store.authorize('d', type);
   return ctx.store.transaction(async (session) => {
     const matches = await matchCriteria(ctx, session, type, criteria);
     if (matches.length > 1) {

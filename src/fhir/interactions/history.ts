@@ -2,22 +2,17 @@ import type { HistoryQuery, VersionRecord } from '../../storage/port';
 import { bundleJson, linkUrl, type RawEntry } from '../bundle';
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';
-import type { BundleLink, Resource } from '../types';
+import type { BundleLink } from '../types';
 import { etag, queryValue } from '../util';
 import { dateRange } from '../../search/dates';
-import { checkVisible, notFound } from './read';
+import { notFound } from './read';
 
-/** history at instance, type and system level (http.html#history): newest first, deletes included. */
+/**
+ * history at instance, type and system level (http.html#history): newest first, deletes included.
+ * The guarded store keeps the versions the grant covers, each judged on its own content; an instance
+ * with none of them is unknown.
+ */
 export async function history(ctx: RequestContext, req: FhirRequest, type?: string, id?: string): Promise<FhirResponse> {
-  if (type && id) {
-    ctx.access.requireInteraction('r', type);
-    const current = await ctx.store.readCurrent(type, id);
-    if (!current) throw notFound(type, id);
-    const visible = current.deleted ? await lastContent(ctx, type, id) : current;
-    if (visible?.json) checkVisible(ctx, visible.json, type, id);
-  } else if (type) {
-    ctx.access.requireInteraction('s', type);
-  }
   const count = parseCount(ctx, queryValue(req.query, '_count'));
   const query: HistoryQuery = { resourceType: type, id, count };
   const since = queryValue(req.query, '_since');
@@ -34,35 +29,15 @@ export async function history(ctx: RequestContext, req: FhirRequest, type?: stri
     query.beforeStoreVersion = Number(cursor);
   }
 
-  const records = await ctx.store.history(query);
-  const entries = records.filter((r) => visibleVersion(ctx, r, type !== undefined && id !== undefined)).map((r) => historyEntry(ctx, r));
+  const { records, next } = await ctx.store.history(query);
+  if (type && id && records.length === 0 && query.beforeStoreVersion === undefined && !(await ctx.store.read(type, id))) throw notFound(type, id);
+  const entries = records.map((r) => historyEntry(ctx, r));
   const path = [type, id, '_history'].filter(Boolean).join('/');
   const kept = req.query.filter(([k]) => ['_count', '_since', '_at'].includes(k));
   const link: BundleLink[] = [{ relation: 'self', url: linkUrl(ctx.baseUrl, path, req.query.filter(([k]) => k !== '_format')) }];
-  if (records.length === count) {
-    link.push({ relation: 'next', url: linkUrl(ctx.baseUrl, path, [...kept, ['_cursor', String(records[records.length - 1].storeVersion)]]) });
-  }
+  if (next !== undefined) link.push({ relation: 'next', url: linkUrl(ctx.baseUrl, path, [...kept, ['_cursor', String(next)]]) });
   const total = type && id ? await ctx.store.historyCount({ resourceType: type, id, since: query.since, at: query.at }) : undefined;
   return { status: 200, json: bundleJson({ type: 'history', total, link }, entries) };
-}
-
-/** Type and system history pass each version through the gate; the instance was checked up front. */
-function visibleVersion(ctx: RequestContext, r: VersionRecord, instanceChecked: boolean): boolean {
-  if (instanceChecked) return true;
-  try {
-    ctx.access.requireInteraction('s', r.resourceType);
-    if (r.json) ctx.access.checkResource('r', JSON.parse(r.json) as Resource);
-    else if (ctx.access.searchRestriction(r.resourceType, 's') !== undefined) return false; // a tombstone reveals nothing to check
-    return true;
-  } catch (err) {
-    if (err instanceof FhirError && err.category === 'forbidden') return false;
-    throw err;
-  }
-}
-
-async function lastContent(ctx: RequestContext, type: string, id: string): Promise<VersionRecord | undefined> {
-  const versions = await ctx.store.history({ resourceType: type, id, count: 2 });
-  return versions.find((v) => !v.deleted);
 }
 
 function historyEntry(ctx: RequestContext, r: VersionRecord): RawEntry {

@@ -1,7 +1,7 @@
 import { fhirpathPatchTypedValue, parseFhirPathPatchParameters, toTypedValue, type FhirPathPatch } from '@medplum/core';
 import { applyPatch, type Operation } from 'rfc6902';
 import { matchCriteria } from '../../search/run';
-import type { StoreSession } from '../../storage/port';
+import type { GuardedStore } from '../../guard/guarded-store';
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';
 import type { Parameters, Resource } from '../types';
@@ -17,14 +17,14 @@ export type PatchDocument = { kind: 'json'; ops: Operation[] } | { kind: 'fhirpa
 
 /** patch: PATCH [base]/[type]/[id] with a JSON Patch or FHIRPath Patch document (http.html#patch); update semantics after. */
 export async function patch(ctx: RequestContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
-  ctx.access.requireInteraction('u', type);
+  ctx.store.authorize('u', type);
   const doc = patchDocument(req);
   return ctx.store.transaction((session) => patchResource(ctx, req, session, type, id, doc));
 }
 
 /** Conditional patch: PATCH [base]/[type]?criteria; no match is 404, several are 412. */
 export async function conditionalPatch(ctx: RequestContext, req: FhirRequest, type: string, criteria: string): Promise<FhirResponse> {
-  ctx.access.requireInteraction('u', type);
+  ctx.store.authorize('u', type);
   const doc = patchDocument(req);
   return ctx.store.transaction(async (session) => {
     const matches = await matchCriteria(ctx, session, type, criteria);
@@ -74,12 +74,12 @@ export function patchDocument(req: FhirRequest): PatchDocument {
 export async function patchResource(
   ctx: RequestContext,
   req: FhirRequest,
-  session: StoreSession,
+  session: GuardedStore,
   type: string,
   id: string,
   doc: PatchDocument
 ): Promise<FhirResponse> {
-  const current = await session.readCurrent(type, id);
+  const current = await session.read(type, id, 'u');
   if (!current) throw notFound(type, id);
   if (current.deleted) throw new FhirError('gone', 'FHIR-0410', `${type}/${id} was deleted`);
   const resource = JSON.parse(current.json as string) as Resource;

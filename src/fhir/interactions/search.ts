@@ -19,7 +19,7 @@ export async function searchType(
   type: string,
   compartment?: { type: string; id: string }
 ): Promise<FhirResponse> {
-  ctx.access.requireInteraction('s', type);
+  ctx.store.authorize('s', type);
   const extra: Predicate[] = [];
   let path = type;
   if (compartment) {
@@ -29,7 +29,7 @@ export async function searchType(
     if (type !== 'Patient' && ctx.registry.patientCompartmentParams(type).length === 0) {
       throw new FhirError('invalid', 'FHIR-0400-COMPARTMENT', `${type} is not in the Patient compartment`);
     }
-    extra.push(type === 'Patient' ? { kind: 'id', ids: [compartment.id] } : { kind: 'compartment', compartment: `Patient/${compartment.id}` });
+    extra.push(type === 'Patient' ? { kind: 'id', ids: [compartment.id] } : { kind: 'compartment', compartments: [`Patient/${compartment.id}`] });
     path = `Patient/${compartment.id}/${type}`;
   }
   return runSearch(ctx, req, [type], path, extra, false);
@@ -43,7 +43,7 @@ export async function searchSystem(ctx: RequestContext, req: FhirRequest): Promi
     if (!ctx.registry.isResourceType(t)) throw new FhirError('invalid', 'FHIR-0400-TYPE', `Unknown resource type "${truncate(t)}" in _type`);
   }
   const types = typeValues.length ? [...new Set(typeValues)] : ctx.registry.resourceTypes();
-  if (typeValues.length) for (const t of types) ctx.access.requireInteraction('s', t);
+  if (typeValues.length) for (const t of types) ctx.store.authorize('s', t);
   return runSearch(ctx, req, types, '', [], true, typeValues.length ? [['_type', types.join(',')]] : []);
 }
 
@@ -57,14 +57,14 @@ async function runSearch(
   echo: [string, string][] = []
 ): Promise<FhirResponse> {
   const query = searchQuery(req);
-  const valueSets = await storedValueSets(ctx, ctx.store, query);
+  const valueSets = await storedValueSets(ctx.store, query);
   const parsed = parseSearch(ctx.registry, types, query, ctx.config, searchOptions(ctx, preferHandling(req.headers), { valueSets, system }));
   parsed.applied.unshift(...echo);
   if (parsed.summary === 'count') {
     parsed.count = 0;
     parsed.total = 'accurate';
   }
-  const page = await executeSearch(ctx, ctx.store, { ...parsed, where: [...parsed.where, ...extra] });
+  const page = await executeSearch(ctx.store, { ...parsed, where: [...parsed.where, ...extra] });
   const entries: RawEntry[] = page.records.map((r) => ({
     fullUrl: `${ctx.baseUrl}/${r.resourceType}/${r.id}`,
     resourceJson: shapeResource(ctx.registry, r.json as string, parsed.summary, parsed.elements),

@@ -1,5 +1,5 @@
 import { matchCriteria } from '../../search/run';
-import type { StoreSession } from '../../storage/port';
+import type { GuardedStore } from '../../guard/guarded-store';
 import { resourceBody } from '../body';
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';
@@ -8,11 +8,10 @@ import type { Resource } from '../types';
 import { assertValidId, parseETag } from '../util';
 import { prepareVersion, writeOne } from '../write';
 import { createResource } from './create';
-import { checkVisible } from './read';
 
 /** update: PUT [base]/[type]/[id] (http.html#update), update-as-create with the client's id (#upsert). */
 export async function update(ctx: RequestContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
-  ctx.access.requireInteraction('u', type);
+  ctx.store.authorize('u', type);
   const resource = resourceBody(req, type);
   if (resource.id === undefined) throw new FhirError('invalid', 'FHIR-0400-NOID', 'The resource in an update must have an id', { expression: 'id' });
   if (resource.id !== id) {
@@ -25,14 +24,15 @@ export async function update(ctx: RequestContext, req: FhirRequest, type: string
 export async function updateResource(
   ctx: RequestContext,
   req: FhirRequest,
-  session: StoreSession,
+  session: GuardedStore,
   resource: Resource,
   ifMatch: string | undefined,
   method: 'PUT' | 'PATCH' = 'PUT'
 ): Promise<FhirResponse> {
   const id = resource.id as string;
   assertValidId(id);
-  const current = await session.readCurrent(resource.resourceType, id);
+  // what the grant does not cover is 404 here, before any precondition can tell its version
+  const current = await session.read(resource.resourceType, id, 'u');
   if (ifMatch !== undefined) {
     const expected = parseETag(ifMatch);
     if (!expected) throw new FhirError('invalid', 'FHIR-0400-IFMATCH', 'If-Match must be an ETag such as W/"1"');
@@ -40,20 +40,15 @@ export async function updateResource(
       throw new FhirError('precondition-failed', 'FHIR-0412-VERSION', `${resource.resourceType}/${id} is not at version ${expected}`);
     }
   }
-  if (current && !current.deleted) {
-    // the caller must be allowed both the old and the new content (SEC-09: no moving data between patients)
-    checkVisible(ctx, current.json as string, resource.resourceType, id);
-    ctx.access.checkResource('u', JSON.parse(current.json as string) as Resource);
-  }
-  ctx.access.checkResource(current && !current.deleted ? 'u' : 'c', resource);
   const op = prepareVersion(ctx, resource, { id, previous: current, method });
+  // the guarded store checks the old and the new content (SEC-09: no moving data between patients)
   const record = await writeOne(session, op, ifMatch !== undefined);
   return writeResponse(ctx, req, record, current && !current.deleted ? 200 : 201);
 }
 
 /** Conditional update: PUT [base]/[type]?criteria (http.html#cond-update). */
 export async function conditionalUpdate(ctx: RequestContext, req: FhirRequest, type: string, criteria: string): Promise<FhirResponse> {
-  ctx.access.requireInteraction('u', type);
+  ctx.store.authorize('u', type);
   const resource = resourceBody(req, type);
   return ctx.store.transaction(async (session) => {
     const matches = await matchCriteria(ctx, session, type, criteria);

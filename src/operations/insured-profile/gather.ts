@@ -7,7 +7,7 @@ import { executeSearch } from '../../search/run';
 export const PER_TYPE_LIMIT = 2000;
 
 /**
- * Resources of one type matching a query, through the access gate like any search, paged through
+ * Resources of one type matching a query, through the guarded store like any search, paged through
  * the store's cursor up to a limit, so a patient with a long history is read in bounded pages.
  */
 export async function find<T extends Resource>(ctx: RequestContext, type: string, query: string, limit = PER_TYPE_LIMIT): Promise<T[]> {
@@ -19,7 +19,7 @@ export async function find<T extends Resource>(ctx: RequestContext, type: string
   const out: T[] = [];
   let cursor: string | undefined;
   do {
-    const page = await executeSearch(ctx, ctx.store, { ...parsed, count: Math.min(500, limit - out.length), cursor, total: 'none' });
+    const page = await executeSearch(ctx.store, { ...parsed, count: Math.min(500, limit - out.length), cursor, total: 'none' });
     out.push(...page.records.map((r) => JSON.parse(r.json as string) as T));
     cursor = page.next;
   } while (cursor && out.length < limit);
@@ -33,7 +33,7 @@ export async function count(ctx: RequestContext, type: string, query: string): P
     baseUrl: ctx.baseUrl,
     now: ctx.now().getTime(),
   });
-  const page = await executeSearch(ctx, ctx.store, { ...parsed, count: 0, total: 'accurate' });
+  const page = await executeSearch(ctx.store, { ...parsed, count: 0, total: 'accurate' });
   return page.total ?? 0;
 }
 

@@ -81,7 +81,7 @@ export class FilterCompiler {
       case 'referencedBy':
         return { _id: { $in: await this.referenced(p.sourceTypes, p.where, { 'ref.tt': { $ne: null } }) } };
       case 'compartment':
-        return { cmp: p.compartment };
+        return p.compartments.length === 1 ? { cmp: p.compartments[0] } : { cmp: { $in: p.compartments } };
       case 'and':
         return p.all.length ? { $and: await this.all(p.all, types) } : {};
       case 'or':

@@ -1,4 +1,5 @@
-import type { IndexType, SearchPage, SearchPlan, SortKey } from '../../search/plan';
+import type { IndexType, SearchPlan, SortKey } from '../../search/plan';
+import type { SearchPage } from '../port';
 import { decodeCursor, encodeCursor, type Cursor } from '../cursor';
 import type { DocCollection, TxSession } from './collections';
 import { FilterCompiler } from './compile';

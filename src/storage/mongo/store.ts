@@ -1,8 +1,9 @@
-import type { SearchPage, SearchPlan } from '../../search/plan';
+import type { SearchPlan } from '../../search/plan';
 import {
   VersionConflictError,
   type HistoryQuery,
   type ReindexItem,
+  type SearchPage,
   type Store,
   type StoreSession,
   type VersionRecord,
@@ -223,6 +224,11 @@ export class MongoStore extends QueuedStore implements Store {
   /** Replaces the index values of current versions (reindex); a resource changed since is left alone. */
   replaceIndex(items: ReindexItem[]): Promise<number> {
     return this.transaction((s) => (s as MongoSession).replaceIndex(items));
+  }
+
+  /** Documents carry their index values, so no layout migration ever leaves a reindex to do. */
+  async reindexRequired(): Promise<boolean> {
+    return false;
   }
 
   async ping(): Promise<void> {

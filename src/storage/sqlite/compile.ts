@@ -200,9 +200,8 @@ export class PredicateCompiler {
         return `${alias}.rid IN (SELECT h.rid FROM idx_reference x JOIN resource h ON h.resource_type = x.target_type AND h.id = x.target_id WHERE x.rid IN (SELECT ${s}.rid FROM resource ${s} WHERE ${inner}))`;
       }
       case 'compartment':
-        this.bind(p.compartment);
-        if (this.correlated) return `EXISTS (SELECT 1 FROM resource_compartment WHERE compartment = ? AND rid = ${alias}.rid)`;
-        return `${alias}.rid IN (SELECT rid FROM resource_compartment WHERE compartment = ?)`;
+        if (this.correlated) return `EXISTS (SELECT 1 FROM resource_compartment WHERE compartment ${this.inList(p.compartments)} AND rid = ${alias}.rid)`;
+        return `${alias}.rid IN (SELECT rid FROM resource_compartment WHERE compartment ${this.inList(p.compartments)})`;
       case 'and':
         if (p.all.length === 0) return '1';
         return `(${p.all.map((q) => this.compile(q, types, alias)).join(' AND ')})`;

@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { VersionRecord } from '../port';
-import type { SearchPage, SearchPlan, SortKey } from '../../search/plan';
+import type { SearchPlan, SortKey } from '../../search/plan';
+import type { SearchPage } from '../port';
 import { decodeCursor, encodeCursor, type Cursor } from '../cursor';
 import { PredicateCompiler, type Param } from './compile';
 import { TABLE_OF } from './schema';

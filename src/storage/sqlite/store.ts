@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { SearchPage, SearchPlan } from '../../search/plan';
+import type { SearchPlan } from '../../search/plan';
 import {
   VersionConflictError,
   type HistoryQuery,
   type ReindexItem,
+  type SearchPage,
   type Store,
   type StoreSession,
   type VersionRecord,

@@ -1,0 +1,263 @@
+import type { DefinitionRegistry } from '../definitions/registry';
+import type { Interaction } from '../fhir/access';
+import { FhirError } from '../fhir/errors';
+import type { Resource } from '../fhir/types';
+import { patientCompartments } from '../fhir/compartments';
+import { extractIndexRows } from '../search/extract';
+import type { Predicate, SearchPlan } from '../search/plan';
+import type { HistoryQuery, IndexMaintenance, SearchPage, Store, StoreReader, StoreSession, VersionRecord, WriteOp } from '../storage/port';
+import { systemGrant, type AccessSubject, type Grant } from './grant';
+import { matches, type IndexedVersion } from './match';
+
+export interface GuardDeps {
+  registry: DefinitionRegistry;
+  baseUrl: string;
+}
+
+export interface GuardedSearchOptions {
+  /** 'r' for includes (each included resource is a read), 's' otherwise. */
+  interaction?: Interaction;
+  /** Refuse (403) when the grant names one of the plan's types for nothing, instead of leaving it out. */
+  require?: boolean;
+}
+
+/** How many raw history versions one guarded history page may look at before it hands out a cursor. */
+const HISTORY_SCAN = 20;
+
+/**
+ * The only way to data (DESIGN.md decision 10): a store that carries the request's grant. Reads and
+ * vreads of what the grant does not cover throw the same 404 as an unknown resource; history keeps
+ * only the versions the grant covers, each judged on its own content; every search, chain, `_has`,
+ * include and $everything page gets the grant's predicates compiled in; a write is checked on the old
+ * and the new content. Handlers receive this, never the raw port, and decide nothing themselves.
+ */
+export class GuardedStore {
+  readonly kind: string;
+  private readonly reader: StoreReader;
+
+  constructor(
+    private readonly raw: Store,
+    readonly grant: Grant,
+    private readonly deps: GuardDeps,
+    private readonly session?: StoreSession,
+    /** Names of the system contexts this request's work used (for audit). */
+    readonly systemUses: string[] = []
+  ) {
+    this.kind = raw.kind;
+    this.reader = session ?? raw;
+  }
+
+  /** The server's own work on the raw store, under a named system context. */
+  static system(raw: Store, name: string, deps: GuardDeps): GuardedStore {
+    return new GuardedStore(raw, systemGrant(name), deps);
+  }
+
+  /** The underlying store, as a key for per-store caches only. */
+  get identity(): object {
+    return this.raw;
+  }
+
+  get subject(): AccessSubject {
+    return this.grant.subject;
+  }
+
+  /** 403 unless some scope names the interaction on the type. */
+  authorize(i: Interaction, type: string): void {
+    if (!this.grant.allows(i, type)) throw forbidden(`No granted scope allows ${INTERACTION_NAMES[i]} on ${type}`);
+  }
+
+  /** 403 unless the grant holds the named privilege (`system/$name`). */
+  requirePrivilege(name: string): void {
+    if (!this.grant.has(name)) throw forbidden(`$${name} needs the privilege scope system/$${name}`, 'FHIR-0403-PRIVILEGE');
+  }
+
+  /** The store's maintenance methods, for a grant that holds the privilege. */
+  maintenance(privilege: string): IndexMaintenance {
+    this.requirePrivilege(privilege);
+    return this.raw;
+  }
+
+  /**
+   * The same work under a named system context, e.g. aggregate peer counts no grant could see. The
+   * name is kept for this request's audit event.
+   */
+  asSystem(name: string): GuardedStore {
+    this.systemUses.push(name);
+    return new GuardedStore(this.raw, systemGrant(name), this.deps, this.session, this.systemUses);
+  }
+
+  /**
+   * The current version: undefined when it never existed; the caller's own deletion as its tombstone;
+   * a 404 when the grant does not cover it (live or deleted), the same a never-known id gets.
+   */
+  async read(type: string, id: string, i: Interaction = 'r'): Promise<VersionRecord | undefined> {
+    this.authorize(i, type);
+    const where = this.grant.predicates(i, type) as Predicate[];
+    if (where.length === 0) return this.reader.readCurrent(type, id);
+    const page = await this.reader.search({ resourceTypes: [type], where: [{ kind: 'id', ids: [id] }, ...where], count: 1, total: 'none' });
+    if (page.records[0]) return page.records[0];
+    const current = await this.reader.readCurrent(type, id);
+    if (!current) return undefined;
+    if (current.deleted && (await this.covers(current, i))) return current;
+    throw notFound(type, id);
+  }
+
+  /** One version, or undefined when it does not exist or the grant does not cover it. */
+  async vread(type: string, id: string, versionId: string): Promise<VersionRecord | undefined> {
+    this.authorize('r', type);
+    const version = await this.reader.readVersion(type, id, versionId);
+    return version && (await this.covers(version, 'r')) ? version : undefined;
+  }
+
+  /**
+   * History newest first, only the versions the grant covers (instance level under `r`, type and
+   * system level under `s`). `next` is the store version to continue below when more may follow.
+   */
+  async history(query: HistoryQuery): Promise<{ records: VersionRecord[]; next?: number }> {
+    const i: Interaction = query.id ? 'r' : 's';
+    if (query.resourceType) this.authorize(i, query.resourceType);
+    const out: VersionRecord[] = [];
+    let before = query.beforeStoreVersion;
+    for (let scanned = 0; scanned < HISTORY_SCAN; scanned++) {
+      const page = await this.reader.history({ ...query, beforeStoreVersion: before });
+      for (const record of page) if (await this.covers(record, i)) out.push(record);
+      if (page.length < query.count) return { records: out.slice(0, query.count) };
+      before = page[page.length - 1].storeVersion;
+      if (out.length >= query.count) break;
+    }
+    return { records: out.slice(0, query.count), next: before };
+  }
+
+  /** The number of an instance's versions the grant covers. */
+  async historyCount(query: Omit<HistoryQuery, 'count' | 'beforeStoreVersion'> & { resourceType: string; id: string }): Promise<number> {
+    if ((this.grant.predicates('r', query.resourceType) ?? []).length === 0) return this.reader.historyCount(query);
+    const versions = await this.reader.history({ ...query, count: 10_000 });
+    let n = 0;
+    for (const v of versions) if (await this.covers(v, 'r')) n++;
+    return n;
+  }
+
+  /** A search with the grant's predicates per type, and in every chain, `_has` and `referencedBy` inside it. */
+  async search(plan: SearchPlan, options: GuardedSearchOptions = {}): Promise<SearchPage> {
+    const i = options.interaction ?? 's';
+    const visible: string[] = [];
+    const restrictions: Predicate[][] = [];
+    for (const type of plan.resourceTypes) {
+      const where = this.grant.predicates(i, type);
+      if (where === null) {
+        if (options.require) this.authorize(i, type);
+        continue;
+      }
+      visible.push(type);
+      restrictions.push(where);
+    }
+    if (visible.length === 0) return { records: [], ...(plan.total !== 'none' ? { total: 0 } : {}) };
+    const uniform = restrictions.every((r) => JSON.stringify(r) === JSON.stringify(restrictions[0]));
+    const access: Predicate[] = uniform
+      ? restrictions[0]
+      : [{ kind: 'or', any: visible.map((t, n): Predicate => ({ kind: 'and', all: [{ kind: 'type', types: [t] }, ...restrictions[n]] })) }];
+    return this.reader.search({ ...plan, resourceTypes: visible, where: [...plan.where.map((p) => this.guardInner(p)), ...access] });
+  }
+
+  /**
+   * One atomic scope (Store.transaction) whose store is guarded by the same grant; a transaction
+   * already open is joined, so a Bundle's entries and the handlers they reach share one scope.
+   */
+  transaction<T>(fn: (session: GuardedStore) => Promise<T>): Promise<T> {
+    if (this.session) return fn(this);
+    return this.raw.transaction((session) => fn(new GuardedStore(this.raw, this.grant, this.deps, session, this.systemUses)));
+  }
+
+  /** Appends versions (inside a transaction), each checked against the grant on its old and new content. */
+  async write(ops: WriteOp[]): Promise<VersionRecord[]> {
+    if (!this.session) throw new Error('GuardedStore.write outside a transaction');
+    for (const op of ops) await this.checkWrite(op);
+    return this.session.write(ops);
+  }
+
+  currentStoreVersion(): Promise<number> {
+    return this.raw.currentStoreVersion();
+  }
+
+  private async checkWrite(op: WriteOp): Promise<void> {
+    const current = await this.session?.readCurrent(op.resourceType, op.id);
+    const i: Interaction = op.deleted ? 'd' : current && !current.deleted ? 'u' : 'c';
+    this.authorize(i, op.resourceType);
+    if ((this.grant.predicates(i, op.resourceType) ?? []).length === 0) return;
+    const old = current?.deleted ? await this.priorContent(current) : current;
+    if (old?.json) {
+      // what the caller may not see stays unknown (404); what it sees but may not change is 403
+      if (!(await this.covers(old, i))) throw notFound(op.resourceType, op.id);
+      if (!this.grant.mayWrite(i, this.indexed(old))) throw forbidden(`The granted scopes do not allow changing this ${op.resourceType}`);
+    }
+    if (!op.deleted && !this.grant.mayWrite(i, { resourceType: op.resourceType, id: op.id, index: op.index, compartments: op.compartments })) {
+      throw forbidden(`The granted scopes do not allow writing this ${op.resourceType}: it must be about the patients the token may access`);
+    }
+  }
+
+  /** Whether the grant covers a version on its own content; a tombstone by the version before it. */
+  private async covers(version: VersionRecord, i: Interaction): Promise<boolean> {
+    const where = this.grant.predicates(i, version.resourceType);
+    if (where === null) return false;
+    if (where.length === 0) return true;
+    const content = version.deleted ? await this.priorContent(version) : version;
+    return !!content?.json && matches(where, this.indexed(content));
+  }
+
+  private async priorContent(tombstone: VersionRecord): Promise<VersionRecord | undefined> {
+    const n = Number(tombstone.versionId) - 1;
+    return n >= 1 ? this.reader.readVersion(tombstone.resourceType, tombstone.id, String(n)) : undefined;
+  }
+
+  private indexed(version: VersionRecord): IndexedVersion {
+    const resource = JSON.parse(version.json as string) as Resource;
+    const index = extractIndexRows(this.deps.registry, resource, this.deps.baseUrl);
+    return { resourceType: version.resourceType, id: version.id, index, compartments: patientCompartments(this.deps.registry, resource, index) };
+  }
+
+  /** Chains, `_has` and `referencedBy` look only at what the grant lets the caller search. */
+  private guardInner(p: Predicate): Predicate {
+    switch (p.kind) {
+      case 'chain': {
+        const any = p.targetTypes.flatMap((t): Predicate[] => {
+          const where = this.grant.predicates('s', t);
+          return where === null ? [] : [{ kind: 'chain', code: p.code, targetTypes: [t], where: [...p.where.map((q) => this.guardInner(q)), ...where] }];
+        });
+        return any.length === 1 ? any[0] : { kind: 'or', any };
+      }
+      case 'has': {
+        const where = this.grant.predicates('s', p.sourceType);
+        if (where === null) return { kind: 'or', any: [] };
+        return { ...p, where: [...p.where.map((q) => this.guardInner(q)), ...where] };
+      }
+      case 'referencedBy': {
+        const sources = p.sourceTypes.filter((t) => this.grant.predicates('s', t) !== null);
+        if (sources.length === 0) return { kind: 'or', any: [] };
+        const per: Predicate = {
+          kind: 'or',
+          any: sources.map((t): Predicate => ({ kind: 'and', all: [{ kind: 'type', types: [t] }, ...(this.grant.predicates('s', t) as Predicate[])] })),
+        };
+        return { ...p, sourceTypes: sources, where: [...p.where.map((q) => this.guardInner(q)), per] };
+      }
+      case 'not':
+        return { kind: 'not', predicate: this.guardInner(p.predicate) };
+      case 'and':
+        return { kind: 'and', all: p.all.map((q) => this.guardInner(q)) };
+      case 'or':
+        return { kind: 'or', any: p.any.map((q) => this.guardInner(q)) };
+      default:
+        return p;
+    }
+  }
+}
+
+const INTERACTION_NAMES: Record<Interaction, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
+
+export function forbidden(message: string, code = 'FHIR-0403-SCOPE'): FhirError {
+  return new FhirError('forbidden', code, message, { headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' } });
+}
+
+/** Unknown and hidden alike: one message, so a 404 never tells which. */
+export function notFound(type: string, id: string): FhirError {
+  return new FhirError('not-found', 'FHIR-0404', `${type}/${id} is not known`);
+}
