@@ -11,7 +11,7 @@ import { AuthStore } from './store';
 import { TokenService } from './tokens';
 
 /** Scopes of the administrator and bootstrap clients: everything, in v1 and v2 spelling, and the audit trail. */
-export const ADMIN_SCOPE = 'system/*.* system/*.cruds system/AuditEvent.rs';
+export const ADMIN_SCOPE = 'system/*.* system/*.cruds system/AuditEvent.rs system/$reindex';
 
 /**
  * Sets up the authorization server: keys, store, token service, and the first clients. On first start

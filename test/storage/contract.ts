@@ -1,4 +1,11 @@
+import { loadConfig } from '../../src/config';
+import { getRegistry } from '../../src/definitions/registry';
+import { patientCompartments } from '../../src/fhir/compartments';
+import type { Resource } from '../../src/fhir/types';
+import { matches } from '../../src/guard/match';
+import { extractIndexRows } from '../../src/search/extract';
 import type { IndexRow } from '../../src/search/index-rows';
+import { parseSearch } from '../../src/search/parse';
 import { VersionConflictError, type Store, type WriteOp } from '../../src/storage/port';
 
 /**
@@ -135,6 +142,52 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
       );
       expect(await ids([{ kind: 'token', code: 'code', value: '8867-4' }])).toEqual(['o3']);
       expect(await ids([{ kind: 'compartment', compartments: ['Patient/p1'] }])).toEqual(['o2']);
+    });
+
+    it("agrees with the guard's in-memory matcher on every predicate a grant can hold", async () => {
+      const registry = getRegistry();
+      const base = 'http://localhost:8080/fhir';
+      const resources: Resource[] = [
+        { resourceType: 'Observation', id: 'v1', status: 'final', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }], code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] }, subject: { reference: 'Patient/p1' }, effectiveDateTime: '2026-03-01T10:00:00Z', valueQuantity: { value: 72, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' } },
+        { resourceType: 'Observation', id: 'l1', status: 'amended', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }], code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }], text: 'Glucose' }, subject: { reference: `${base}/Patient/p2` }, performer: [{ reference: 'Patient/p1' }], effectiveDateTime: '2025-12-31' },
+        { resourceType: 'Observation', id: 'n1', status: 'final', code: { text: 'note' }, subject: { reference: 'Group/g1' }, meta: { tag: [{ system: 'urn:t', code: 'x' }], security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] } },
+      ] as Resource[];
+      const versions = resources.map((r) => {
+        const index = extractIndexRows(registry, r, base);
+        return { resourceType: r.resourceType, id: r.id as string, index, compartments: patientCompartments(registry, r, index) };
+      });
+      await store.transaction((s) => s.write(versions.map((v, n) => op('Observation', v.id, '1', resources[n] as never, { index: v.index, compartments: v.compartments }))));
+      const config = loadConfig({ LOG_LEVEL: 'silent' });
+      const queries = [
+        'category=http://terminology.hl7.org/CodeSystem/observation-category|vital-signs',
+        'category=laboratory,vital-signs',
+        'code=http://loinc.org|',
+        'code:text=heart',
+        'status:not=final',
+        'status=final,amended',
+        'subject=Patient/p2',
+        'patient=p1',
+        'date=ge2026-01-01',
+        'date=lt2026-01-01',
+        'value-quantity=gt70||/min',
+        '_tag=urn:t|x',
+        '_security:not=http://terminology.hl7.org/CodeSystem/v3-Confidentiality|R',
+        'category:missing=true',
+        '_id=v1,n1',
+      ];
+      const sizes = new Set<number>();
+      for (const query of queries) {
+        const where = parseSearch(registry, ['Observation'], [...new URLSearchParams(query)], config, { handling: 'strict', baseUrl: base, now: Date.now() }).where;
+        for (const extra of [[], [{ kind: 'compartment' as const, compartments: ['Patient/p1', 'Patient/p9'] }]]) {
+          const all = [...where, ...extra];
+          const searched = (await store.search({ resourceTypes: ['Observation'], where: all, count: 10, total: 'none' })).records.map((r) => r.id).sort();
+          const matched = versions.filter((v) => matches(all, v)).map((v) => v.id).sort();
+          expect({ query, extra: extra.length, ids: matched }).toEqual({ query, extra: extra.length, ids: searched });
+          sizes.add(searched.length);
+        }
+      }
+      // the queries select none, some and all of the resources: the comparison is not vacuous
+      expect([...sizes].sort()).toEqual([0, 1, 2, 3]);
     });
 
     it('replaces index rows when a resource changes', async () => {
