@@ -62,7 +62,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
   };
   await installImplementationGuide(baseCtx, store, log);
   const closers: (() => Promise<void>)[] = [];
-  const statement = () => buildCapabilityStatement(baseCtx, operations, { systemInteractions: ['transaction', 'batch', 'history-system', 'search-system'], security, supportedProfiles: registry.profiles.byType() }, {
+  const statement = () => buildCapabilityStatement(baseCtx, operations, { security, supportedProfiles: registry.profiles.byType() }, {
     name: pkg.name,
     version: pkg.version,
   });

@@ -1,34 +1,21 @@
 import type { FhirRequest, FhirResponse, RequestContext } from '../fhir/context';
 import { isFhirError } from '../fhir/errors';
+import type { DefinitionRegistry } from '../definitions/registry';
+import { resolveInteraction } from '../fhir/router';
 import type { AuditEvent, AuditEventEntity } from '../fhir/types';
 
 const RESTFUL = 'http://hl7.org/fhir/restful-interaction';
 
-/** The RESTful interaction a request was, in the spec's words, with the AuditEvent action code. */
-export function classify(req: FhirRequest): { interaction: string; action: AuditEvent['action'] } {
-  const [a, b, c, d] = req.path;
-  const op = req.path.find((s) => s.startsWith('$'));
-  if (op) return { interaction: 'operation', action: 'E' };
-  const m = req.method === 'HEAD' ? 'GET' : req.method;
-  if (a === undefined) return { interaction: m === 'POST' ? 'transaction' : 'search-system', action: m === 'POST' ? 'E' : 'E' };
-  if (a === '_history') return { interaction: 'history-system', action: 'R' };
-  if (b === undefined || b === '_search') {
-    const by: Record<string, [string, AuditEvent['action']]> = {
-      GET: ['search-type', 'E'],
-      POST: b === '_search' ? ['search-type', 'E'] : ['create', 'C'],
-      PUT: ['update', 'U'],
-      PATCH: ['patch', 'U'],
-      DELETE: ['delete', 'D'],
-    };
-    const [interaction, action] = by[m] ?? ['search-type', 'E'];
-    return { interaction, action };
+/** The interaction code (restful-interaction) and audit action of a request, from the router's own table. */
+export function classify(registry: DefinitionRegistry, req: FhirRequest): { interaction: string; action: AuditEvent['action'] } {
+  try {
+    const { row } = resolveInteraction(registry, req);
+    const batch = row.code === 'transaction' && (req.body as { type?: unknown } | undefined)?.type === 'batch';
+    return { interaction: batch ? 'batch' : row.code, action: row.action };
+  } catch {
+    // no such interaction: the refusal is still recorded
+    return { interaction: req.path.some((s) => s.startsWith('$')) ? 'operation' : 'read', action: 'E' };
   }
-  if (b === '_history') return { interaction: 'history-type', action: 'R' };
-  if (c === '_history') return d === undefined ? { interaction: 'history-instance', action: 'R' } : { interaction: 'vread', action: 'R' };
-  if (c !== undefined) return { interaction: 'search-type', action: 'E' };
-  const by: Record<string, [string, AuditEvent['action']]> = { GET: ['read', 'R'], PUT: ['update', 'U'], PATCH: ['patch', 'U'], DELETE: ['delete', 'D'] };
-  const [interaction, action] = by[m] ?? ['read', 'R'];
-  return { interaction, action };
 }
 
 /**
@@ -43,7 +30,7 @@ export function apiAuditEvent(
   error: unknown
 ): AuditEvent {
   const sourceAddress = req.clientAddress;
-  const { interaction, action } = classify(req);
+  const { interaction, action } = classify(ctx.registry, req);
   const status = res?.status ?? (isFhirError(error) ? error.status : 500);
   const outcome: AuditEvent['outcome'] = status < 400 ? '0' : status < 500 ? '4' : '8';
   const subject = ctx.store.subject;
@@ -83,6 +70,12 @@ export function apiAuditEvent(
         requestor: true,
         ...(sourceAddress ? { network: { address: sourceAddress, type: '2' as const } } : {}),
       },
+      // the server's own named work done for this request (aggregate statistics, maintenance)
+      ...[...new Set(ctx.store.systemUses)].map((name) => ({
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: 'dataprocessor', display: 'data processor' }] },
+        who: { display: `insured-fhir-server system context: ${name}` },
+        requestor: false,
+      })),
     ],
     source: {
       observer: { display: 'insured-fhir-server' },

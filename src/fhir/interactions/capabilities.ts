@@ -2,21 +2,20 @@ import type { OperationRegistry } from '../../operations/registry';
 import type { FhirResponse, RequestContext } from '../context';
 import { isSupportedParam } from '../../search/parse';
 import type { CapabilityStatement, CapabilityStatementRestResource } from '../types';
+import { capabilityCodes } from './table';
 
 /** Extra content contributed by other parts of the server (security, supported profiles). */
 export interface CapabilityContributions {
   security?: CapabilityStatement['rest'] extends (infer R)[] | undefined ? (R extends { security?: infer S } ? S : never) : never;
   supportedProfiles?: Record<string, string[]>;
   instantiates?: string[];
-  /** System-level interactions the router serves (search-system, history-system, batch, transaction). */
-  systemInteractions?: string[];
 }
 
 const SEARCH_PARAM_TYPE_ORDER = ['number', 'date', 'string', 'token', 'reference', 'composite', 'quantity', 'uri', 'special'];
 
 /**
  * capabilities: GET [base]/metadata. Generated from the same registries that route requests
- * (definitions, search parameters, operations), so it states what the server really does.
+ * (definitions, search parameters, operations, the interaction table), so it states what the server really does.
  */
 export function buildCapabilityStatement(
   ctx: Pick<RequestContext, 'registry' | 'baseUrl'>,
@@ -33,9 +32,7 @@ export function buildCapabilityStatement(
       type: type as CapabilityStatementRestResource['type'],
       profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
       ...(contributions.supportedProfiles?.[type]?.length ? { supportedProfile: contributions.supportedProfiles[type] } : {}),
-      interaction: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map((code) => ({
-        code: code as 'read',
-      })),
+      interaction: capabilityCodes('resource').map((code) => ({ code: code as 'read' })),
       versioning: 'versioned-update',
       readHistory: true,
       updateCreate: true,
@@ -68,7 +65,7 @@ export function buildCapabilityStatement(
         mode: 'server',
         ...(contributions.security ? { security: contributions.security } : {}),
         resource: resources,
-        interaction: (contributions.systemInteractions ?? []).map((code) => ({ code: code as 'transaction' })),
+        interaction: capabilityCodes('system').map((code) => ({ code: code as 'transaction' })),
         operation: operations
           .all()
           .filter((op) => op.system)
