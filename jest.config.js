@@ -27,6 +27,7 @@ module.exports = {
         '<rootDir>/test/bundles/{transaction,document}.test.ts',
         '<rootDir>/test/operations/*.test.ts',
         '<rootDir>/test/ig/server.test.ts',
+        '<rootDir>/test/access/*.test.ts',
       ],
       setupFiles: ['<rootDir>/test/helpers/mongo-standin-env.ts'],
     },

@@ -26,6 +26,8 @@ export interface UserRecord {
   username: string;
   passwordHash: string;
   fhirUser: string;
+  /** An administrator: user/ scopes reach every record, not only the patients the user is related to. */
+  administrator?: boolean;
 }
 
 /** What an authorization code or refresh token stands for. */
@@ -58,11 +60,14 @@ export class AuthStore {
     this.db.exec(`
       PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS client (id TEXT PRIMARY KEY, json TEXT NOT NULL) STRICT;
-      CREATE TABLE IF NOT EXISTS user (username TEXT PRIMARY KEY, json TEXT NOT NULL) STRICT;
+      CREATE TABLE IF NOT EXISTS user (username TEXT PRIMARY KEY, json TEXT NOT NULL, administrator INTEGER NOT NULL DEFAULT 0) STRICT;
       CREATE TABLE IF NOT EXISTS grant_record (kind TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (kind, key)) STRICT;
       CREATE TABLE IF NOT EXISTS seen_jti (iss TEXT NOT NULL, jti TEXT NOT NULL, expires INTEGER NOT NULL, PRIMARY KEY (iss, jti)) STRICT;
       CREATE TABLE IF NOT EXISTS revoked (jti TEXT PRIMARY KEY, expires INTEGER NOT NULL) STRICT;
     `);
+    // stores created before users could be administrators: their users are not
+    const columns = this.db.prepare('PRAGMA table_info(user)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'administrator')) this.db.exec('ALTER TABLE user ADD COLUMN administrator INTEGER NOT NULL DEFAULT 0');
   }
 
   getClient(id: string): ClientRecord | undefined {
@@ -80,17 +85,18 @@ export class AuthStore {
   }
 
   getUser(username: string): UserRecord | undefined {
-    const row = this.db.prepare('SELECT json FROM user WHERE username = ?').get(username) as { json: string } | undefined;
-    return row && (JSON.parse(row.json) as UserRecord);
+    const row = this.db.prepare('SELECT json, administrator FROM user WHERE username = ?').get(username) as UserRow | undefined;
+    return row && userFromRow(row);
   }
   putUser(u: UserRecord): void {
-    this.db.prepare('INSERT OR REPLACE INTO user (username, json) VALUES (?, ?)').run(u.username, JSON.stringify(u));
+    const { administrator, ...rest } = u;
+    this.db.prepare('INSERT OR REPLACE INTO user (username, json, administrator) VALUES (?, ?, ?)').run(u.username, JSON.stringify(rest), administrator ? 1 : 0);
   }
   removeUser(username: string): boolean {
     return this.db.prepare('DELETE FROM user WHERE username = ?').run(username).changes > 0;
   }
   listUsers(): UserRecord[] {
-    return (this.db.prepare('SELECT json FROM user ORDER BY username').all() as { json: string }[]).map((r) => JSON.parse(r.json) as UserRecord);
+    return (this.db.prepare('SELECT json, administrator FROM user ORDER BY username').all() as UserRow[]).map(userFromRow);
   }
 
   saveGrant(kind: 'code' | 'refresh', key: string, g: GrantRecord): void {
@@ -139,4 +145,12 @@ export class AuthStore {
   close(): void {
     this.db.close();
   }
+}
+
+type UserRow = { json: string; administrator: number };
+
+/** The column is the record of who is an administrator (an operator may set it in SQL). */
+function userFromRow(row: UserRow): UserRecord {
+  const { administrator: _stale, ...user } = JSON.parse(row.json) as UserRecord;
+  return row.administrator === 1 ? { ...user, administrator: true } : user;
 }

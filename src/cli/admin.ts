@@ -12,7 +12,9 @@ const USAGE = `Usage: npm run admin -- <command>
              (a confidential symmetric client's secret is generated and printed once)
   client list
   client remove ID
-  user add --username NAME --fhir-user Patient/123 (the password is read from FHIR_USER_PASSWORD or generated and printed once)
+  user add --username NAME --fhir-user Patient/123 [--administrator]
+             (the password is read from FHIR_USER_PASSWORD or generated and printed once; an administrator's
+             user/ scopes reach every record)
   user list
   user remove NAME
 The store is the one of DATA_DIR (see the README).`;
@@ -33,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
       'jwks-url': { type: 'string' },
       username: { type: 'string' },
       'fhir-user': { type: 'string' },
+      administrator: { type: 'boolean' },
     },
   });
   const store = new AuthStore(loadConfig().dataDir);
@@ -68,12 +71,13 @@ async function main(argv: string[]): Promise<number> {
     if (noun === 'user' && verb === 'add') {
       if (!values.username || !values['fhir-user'] || !/^(Patient|Practitioner|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64}$/.test(values['fhir-user'])) return usage();
       const password = process.env.FHIR_USER_PASSWORD || randomBytes(12).toString('base64url');
-      store.putUser({ username: values.username, passwordHash: await hashSecret(password), fhirUser: values['fhir-user'] });
-      console.log(JSON.stringify({ username: values.username, fhirUser: values['fhir-user'], ...(process.env.FHIR_USER_PASSWORD ? {} : { password }) }, null, 2));
+      const administrator = values.administrator ? { administrator: true } : {};
+      store.putUser({ username: values.username, passwordHash: await hashSecret(password), fhirUser: values['fhir-user'], ...administrator });
+      console.log(JSON.stringify({ username: values.username, fhirUser: values['fhir-user'], ...administrator, ...(process.env.FHIR_USER_PASSWORD ? {} : { password }) }, null, 2));
       return 0;
     }
     if (noun === 'user' && verb === 'list') {
-      for (const u of store.listUsers()) console.log(`${u.username}\t${u.fhirUser}`);
+      for (const u of store.listUsers()) console.log(`${u.username}\t${u.fhirUser}${u.administrator ? '\tadministrator' : ''}`);
       return 0;
     }
     if (noun === 'user' && verb === 'remove' && positionals[0]) return store.removeUser(positionals[0]) ? 0 : notFound(positionals[0]);
