@@ -63,7 +63,8 @@ export class AuthorizationServer {
       });
     }
     const claims = await this.tokens.verifyAccessToken(value.replace(/^Bearer\s+/i, ''));
-    return { clientId: claims.clientId, scope: claims.scope, patient: claims.patient, fhirUser: claims.fhirUser };
+    const administrator = !!(claims.username && this.store.getUser(claims.username)?.administrator);
+    return { clientId: claims.clientId, scope: claims.scope, patient: claims.patient, fhirUser: claims.fhirUser, administrator };
   }
 
   // ---- authorization endpoint ----
@@ -131,6 +132,7 @@ export class AuthorizationServer {
       patient,
       encounter,
       fhirUser,
+      username: request.user.username,
       redirectUri: request.redirectUri,
       codeChallenge: request.codeChallenge,
       nonce: request.nonce,
@@ -229,7 +231,7 @@ export class AuthorizationServer {
   /** Issues the tokens of an authorization: access token, refresh token if asked, id_token if asked. */
   private async issue(client: ClientRecord, g: GrantRecord): Promise<Record<string, unknown>> {
     const other = parseScopes(g.scope).other;
-    const at = await this.tokens.issueAccessToken({ clientId: client.id, scope: g.scope, patient: g.patient, encounter: g.encounter, fhirUser: g.fhirUser }, APP_TOKEN_TTL_S);
+    const at = await this.tokens.issueAccessToken({ clientId: client.id, scope: g.scope, patient: g.patient, encounter: g.encounter, fhirUser: g.fhirUser, username: g.username }, APP_TOKEN_TTL_S);
     const body: Record<string, unknown> = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: g.scope, jti: at.jti };
     if (g.patient) body.patient = g.patient;
     if (g.encounter) body.encounter = g.encounter;

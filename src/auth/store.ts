@@ -37,6 +37,8 @@ export interface GrantRecord {
   patient?: string;
   encounter?: string;
   fhirUser?: string;
+  /** The signed-in user's name (their administrator flag is looked up on every request). */
+  username?: string;
   redirectUri?: string;
   codeChallenge?: string;
   /** Refresh-token family: reuse of a rotated token revokes the whole family (RFC 9700 §4.14.2). */

@@ -10,6 +10,8 @@ export interface AccessClaims {
   patient?: string;
   encounter?: string;
   fhirUser?: string;
+  /** The signed-in user's name (claim `username`), for what the user registry says of them. */
+  username?: string;
 }
 
 export interface TokenSettings {
@@ -47,6 +49,7 @@ export class TokenService {
       ...(claims.patient ? { patient: claims.patient } : {}),
       ...(claims.encounter ? { encounter: claims.encounter } : {}),
       ...(claims.fhirUser ? { fhirUser: claims.fhirUser } : {}),
+      ...(claims.username ? { username: claims.username } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', kid: this.keys.current.kid, typ: 'at+jwt' })
       .setIssuer(this.settings.issuer)
@@ -98,6 +101,8 @@ export class TokenService {
       patient: payload.patient as string | undefined,
       encounter: payload.encounter as string | undefined,
       fhirUser: payload.fhirUser as string | undefined,
+      // an external issuer's users are not in this server's registry
+      username: payload.iss === this.settings.issuer ? (payload.username as string | undefined) : undefined,
       jti: payload.jti,
       exp: payload.exp as number,
       iat: payload.iat,
