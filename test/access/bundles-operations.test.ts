@@ -71,7 +71,8 @@ describe.each(KINDS)('$name', (k) => {
     reads.forEach(([ref, v], i) => {
       const e = res.body.entry[i];
       if (expected[i] === '200') expect(`${e.resource.resourceType}/${e.resource.id}/${e.resource.meta.versionId}`).toBe(`${ref}/${version(ref, v).versionId}`);
-      if (expected[i] === '404') expect({ etag: e.response.etag, resource: e.resource?.resourceType }).toEqual({ etag: undefined, resource: 'OperationOutcome' });
+      // a failed entry carries its OperationOutcome in response.outcome (Bundle.entry.response.outcome) and no resource
+      if (expected[i] === '404') expect({ etag: e.response.etag, resource: e.resource, outcome: e.response.outcome?.issue?.[0]?.code }).toEqual({ etag: undefined, resource: undefined, outcome: 'not-found' });
     });
     const search = res.body.entry[reads.length].resource;
     expect({ total: search.total, ids: (search.entry ?? []).map((e: any) => `${e.resource.resourceType}/${e.resource.id}`).sort() }).toEqual({
