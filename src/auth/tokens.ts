@@ -27,6 +27,9 @@ function unauthorized(description: string): FhirError {
   });
 }
 
+/** jose checks exp only when it is present: a token without one would never expire. */
+const REQUIRED_CLAIMS = ['exp', 'jti'];
+
 /** Signs and verifies access tokens and id_tokens (JWTs, RS256) with jose; never hand-made crypto. */
 export class TokenService {
   private readonly externalJwks;
@@ -76,13 +79,14 @@ export class TokenService {
     try {
       const iss = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')).iss as string | undefined;
       if (this.externalJwks && iss === this.settings.external?.issuer) {
-        ({ payload } = await jwtVerify(token, this.externalJwks, { issuer: iss, audience: this.settings.audience }));
+        ({ payload } = await jwtVerify(token, this.externalJwks, { issuer: iss, audience: this.settings.audience, requiredClaims: REQUIRED_CLAIMS }));
       } else {
         ({ payload } = await jwtVerify(token, (header) => this.keyFor(header.kid), {
           issuer: this.settings.issuer,
           audience: this.settings.audience,
           algorithms: ['RS256'],
           typ: 'at+jwt',
+          requiredClaims: REQUIRED_CLAIMS,
         }));
       }
     } catch (err) {
