@@ -5,6 +5,7 @@ import { FhirError } from '../fhir/errors';
 import { authenticateClient, OAuthError } from './client-auth';
 import { gateFor } from './gate';
 import { verifySecret } from './passwords';
+import { redirectUriProblem } from './redirect-uri';
 import { intersectScopes, parseScopes } from './scopes';
 import type { AuthStore, ClientRecord, GrantRecord, UserRecord } from './store';
 import type { TokenService } from './tokens';
@@ -75,6 +76,8 @@ export class AuthorizationServer {
     if (!client) return { kind: 'error-page', message: 'Unknown client_id.' };
     const redirectUri = params.redirect_uri ?? '';
     if (!client.redirectUris.includes(redirectUri)) return { kind: 'error-page', message: 'The redirect_uri is not registered for this client.' };
+    // a client registered before redirect URIs were checked is held to the same rule
+    if (redirectUriProblem(redirectUri)) return { kind: 'error-page', message: 'The redirect_uri of this client is not allowed (https, or http on loopback only).' };
     const fail = (error: string, description: string): AuthorizeResult => ({ kind: 'redirect', url: withParams(redirectUri, { error, error_description: description, state: params.state }) });
     if (params.response_type !== 'code') return fail('unsupported_response_type', 'response_type must be code');
     if (!params.code_challenge || params.code_challenge_method !== 'S256') return fail('invalid_request', 'PKCE with code_challenge_method S256 is required');

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { redirectUrisProblem } from './redirect-uri';
 
 export type ClientType = 'public' | 'confidential-symmetric' | 'confidential-asymmetric';
 
@@ -45,6 +46,9 @@ export interface GrantRecord {
   expires: number;
 }
 
+/** A client that may not be registered as given (its message says why). */
+export class ClientRegistrationError extends Error {}
+
 /**
  * Persistence of the authorization server (clients, users, codes, refresh tokens, replayed assertion
  * ids, revoked tokens) in its own SQLite file beside the FHIR store.
@@ -69,7 +73,11 @@ export class AuthStore {
     const row = this.db.prepare('SELECT json FROM client WHERE id = ?').get(id) as { json: string } | undefined;
     return row && (JSON.parse(row.json) as ClientRecord);
   }
+  /** Registers or replaces a client; throws ClientRegistrationError for a redirect URI that may not be used. */
   putClient(c: ClientRecord): void {
+    // every way of registering a client ends here, so this is where the rule cannot be skipped
+    const problem = redirectUrisProblem(c.redirectUris);
+    if (problem) throw new ClientRegistrationError(`Client ${c.id}: ${problem}`);
     this.db.prepare('INSERT OR REPLACE INTO client (id, json) VALUES (?, ?)').run(c.id, JSON.stringify(c));
   }
   removeClient(id: string): boolean {
