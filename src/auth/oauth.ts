@@ -6,7 +6,7 @@ import { authenticateClient, OAuthError } from './client-auth';
 import { gateFor } from './gate';
 import { verifySecret } from './passwords';
 import { redirectUriProblem } from './redirect-uri';
-import { intersectScopes, parseScopes } from './scopes';
+import { granularScopeProblem, intersectScopes, parseScopes } from './scopes';
 import type { AuthStore, ClientRecord, GrantRecord, UserRecord } from './store';
 import type { TokenService } from './tokens';
 
@@ -82,6 +82,8 @@ export class AuthorizationServer {
     if (params.response_type !== 'code') return fail('unsupported_response_type', 'response_type must be code');
     if (!params.code_challenge || params.code_challenge_method !== 'S256') return fail('invalid_request', 'PKCE with code_challenge_method S256 is required');
     if ((params.aud ?? '').replace(/\/+$/, '') !== this.urls.fhirBase) return fail('invalid_request', 'aud must be this FHIR server');
+    const granular = granularScopeProblem(params.scope ?? '');
+    if (granular) return fail('invalid_scope', granular);
     const scope = intersectScopes(params.scope ?? '', client.scope);
     const { resources } = parseScopes(scope);
     if (!scope || resources.some((s) => s.context === 'system')) return fail('invalid_scope', 'No requested scope can be granted to this client');
@@ -176,6 +178,8 @@ export class AuthorizationServer {
   private async clientCredentials(form: Record<string, string>, authorization: string | undefined) {
     const client = await authenticateClient(this.store, form, authorization, this.urls.token, this.now());
     if (client.type === 'public') throw new OAuthError('unauthorized_client', 'Public clients cannot use client_credentials');
+    const granular = granularScopeProblem(form.scope ?? '');
+    if (granular) throw new OAuthError('invalid_scope', granular);
     const scope = intersectScopes(form.scope ?? '', client.scope);
     const { resources } = parseScopes(scope);
     if (!resources.length || resources.some((s) => s.context !== 'system')) throw new OAuthError('invalid_scope', 'client_credentials grants system/ scopes the client is registered for');
