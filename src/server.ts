@@ -110,9 +110,10 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
   };
 }
 
-/** Starts listening; SIGTERM/SIGINT stop accepting, finish in-flight requests, then close the store. */
-export function listen(server: FhirServer, port: number): Promise<Server> {
-  return new Promise((resolve) => {
-    const http = server.app.listen(port, () => resolve(http));
+/** Starts listening on the port, on one interface when `host` is given, on all of them otherwise. */
+export function listen(server: FhirServer, port: number, host?: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const http = host ? server.app.listen(port, host, () => resolve(http)) : server.app.listen(port, () => resolve(http));
+    http.once('error', reject);
   });
 }
