@@ -3,6 +3,7 @@ import type { DefinitionRegistry } from '../definitions/registry';
 import type { AccessGate } from '../fhir/access';
 import { FhirError } from '../fhir/errors';
 import { authenticateClient, OAuthError } from './client-auth';
+import { ExpiringMap } from './expiring-map';
 import { gateFor } from './gate';
 import { verifySecret } from './passwords';
 import { redirectUriProblem } from './redirect-uri';
@@ -21,14 +22,18 @@ export interface AuthorizationRequest {
   user?: UserRecord;
   /** EHR launch: the context the EHR bound to the `launch` parameter. */
   launch?: LaunchContext;
-  expires: number;
 }
 
 /** The context an EHR registers before it launches an app (SMART EHR launch). */
 export interface LaunchContext {
   patient?: string;
   encounter?: string;
-  expires: number;
+}
+
+export interface AuthorizationOptions {
+  now?: () => number;
+  /** Most pending authorizations and launch contexts held in memory at once (the oldest go first). */
+  maxPending?: number;
 }
 
 export type AuthorizeResult =
@@ -41,19 +46,33 @@ const CODE_TTL_MS = 60_000;
 const APP_TOKEN_TTL_S = 3600;
 const SYSTEM_TOKEN_TTL_S = 300;
 const REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
+/** Time to sign in and consent, and for an app to use the launch id an EHR registered. */
+const PENDING_TTL_MS = 10 * 60_000;
+const LAUNCH_TTL_MS = 5 * 60_000;
 
 /** The SMART authorization server: authorization code with PKCE, client credentials, refresh, introspection. */
 export class AuthorizationServer {
-  private readonly pending = new Map<string, AuthorizationRequest>();
-  private readonly launches = new Map<string, LaunchContext>();
+  private readonly pending: ExpiringMap<AuthorizationRequest>;
+  private readonly launches: ExpiringMap<LaunchContext>;
+  private readonly now: () => number;
 
   constructor(
     readonly store: AuthStore,
     readonly tokens: TokenService,
     private readonly registry: DefinitionRegistry,
     readonly urls: { fhirBase: string; token: string },
-    private readonly now: () => number = Date.now
-  ) {}
+    options: AuthorizationOptions = {}
+  ) {
+    this.now = options.now ?? Date.now;
+    // anyone may start an authorization: bounded, so that starting many cannot exhaust memory
+    this.pending = new ExpiringMap(PENDING_TTL_MS, options.maxPending ?? 10_000, this.now);
+    this.launches = new ExpiringMap(LAUNCH_TTL_MS, options.maxPending ?? 10_000, this.now);
+  }
+
+  /** How many pending authorizations and launch contexts are held (for monitoring). */
+  held(): { pending: number; launches: number } {
+    return { pending: this.pending.size, launches: this.launches.size };
+  }
 
   /** The Authorization header of a FHIR request turned into the access gate (401 when it is not valid). */
   async authenticate(headers: Record<string, string | string[] | undefined>): Promise<AccessGate> {
@@ -90,7 +109,7 @@ export class AuthorizationServer {
     let launch: LaunchContext | undefined;
     if (params.launch !== undefined) {
       launch = this.launches.get(params.launch);
-      if (!launch || launch.expires < this.now() || !scope.split(' ').includes('launch')) {
+      if (!launch || !scope.split(' ').includes('launch')) {
         return fail('invalid_request', 'The launch parameter is unknown or expired, or the launch scope is missing');
       }
     }
@@ -103,7 +122,6 @@ export class AuthorizationServer {
       state: params.state,
       codeChallenge: params.code_challenge,
       nonce: params.nonce,
-      expires: this.now() + 10 * 60_000,
     };
     this.pending.set(request.id, request);
     return { kind: 'login', request };
@@ -146,18 +164,15 @@ export class AuthorizationServer {
     return { kind: 'redirect', url: withParams(request.redirectUri, { code, state }) };
   }
 
-  /** Registers an EHR launch context (a patient and/or encounter) and returns its launch id (valid 5 minutes). */
-  registerLaunch(context: { patient?: string; encounter?: string }): string {
+  /** Registers an EHR launch context (a patient and/or encounter) and returns its launch id (valid for LAUNCH_TTL_MS). */
+  registerLaunch(context: LaunchContext): string {
     const id = randomBytes(18).toString('base64url');
-    for (const [k, v] of this.launches) if (v.expires < this.now()) this.launches.delete(k);
-    this.launches.set(id, { ...context, expires: this.now() + 5 * 60_000 });
+    this.launches.set(id, { ...context });
     return id;
   }
 
   private pendingRequest(id: string): AuthorizationRequest | undefined {
-    const r = this.pending.get(id);
-    if (!r || r.expires < this.now()) return undefined;
-    return r;
+    return this.pending.get(id);
   }
 
   // ---- token endpoint ----
