@@ -145,10 +145,14 @@ export class AuthorizationServer {
     if (approved === null) return { kind: 'redirect', url: withParams(request.redirectUri, { error: 'access_denied', state }) };
     const asked = new Set(request.scope.split(' '));
     const scope = approved.filter((s) => asked.has(s)).join(' ');
+    const granted = new Set(scope.split(' '));
     const fhirUser = request.user.fhirUser;
-    // EHR launch: the context the EHR bound; standalone: the signed-in patient for launch/patient
-    const patient = request.launch?.patient ?? (fhirUser.startsWith('Patient/') && asked.has('launch/patient') ? fhirUser.slice(8) : undefined);
-    const encounter = request.launch?.encounter;
+    // the context goes only with the scope the user left ticked: EHR launch, the context the EHR bound
+    // (`launch`); standalone, the signed-in patient (`launch/patient`)
+    const ehr = request.launch && granted.has('launch') ? request.launch : undefined;
+    const standalone = !request.launch && granted.has('launch/patient') && fhirUser.startsWith('Patient/') ? fhirUser.slice(8) : undefined;
+    const patient = ehr ? ehr.patient : standalone;
+    const encounter = ehr?.encounter;
     const code = randomBytes(32).toString('base64url');
     this.store.saveGrant('code', hash(code), {
       clientId: request.client.id,

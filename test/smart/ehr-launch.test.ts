@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { addPublicClient, addSecretClient, addUser, pkce, startSmartServer, systemToken, BASE, REDIRECT } from './helpers';
 
 /** SMART EHR launch: the EHR registers a context, the app passes its launch id, the token carries the context. */
@@ -29,6 +30,23 @@ describe('EHR launch', () => {
     const token = await t.http.post('/auth/token').type('form').send({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'ehr-app', code_verifier: verifier });
     expect(token.body).toMatchObject({ patient: 'pat-E', encounter: 'enc-E', need_patient_banner: true, fhirUser: 'Practitioner/chen' });
     expect((await t.http.get('/fhir/Patient/pat-E').set('Authorization', `Bearer ${token.body.access_token}`)).status).toBe(200);
+  });
+
+  it('an unticked launch scope gives no patient or encounter context', async () => {
+    const launch = await t.http.post('/auth/launch').set('Authorization', `Bearer ${ehr}`).send({ patient: 'pat-E', encounter: 'enc-E' });
+    const { verifier, challenge } = pkce();
+    const page = await authorize({ launch: launch.body.launch, code_challenge: challenge });
+    const request = /name="request" value="([^"]+)"/.exec(page.text)?.[1] as string;
+    await t.http.post('/auth/login').type('form').send({ request, username: 'dr-chen', password: 'correct horse' });
+    const consent = await t.http.post('/auth/consent').type('form').send({ request, decision: 'approve', 'scope:openid': 'on', 'scope:fhirUser': 'on', 'scope:patient/*.rs': 'on' });
+    const code = new URL(consent.headers.location).searchParams.get('code') as string;
+    const token = await t.http.post('/auth/token').type('form').send({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'ehr-app', code_verifier: verifier });
+    expect(token.status).toBe(200);
+    expect(token.body.scope).toBe('openid fhirUser patient/*.rs');
+    expect(token.body.patient).toBeUndefined();
+    expect(token.body.encounter).toBeUndefined();
+    expect(token.body.need_patient_banner).toBeUndefined();
+    expect(decodeJwt(token.body.access_token)).not.toHaveProperty('patient');
   });
 
   it('refuses an unknown launch id, and a launch without the launch scope', async () => {

@@ -32,3 +32,22 @@ describe('granular scopes only as registered', () => {
     }
   });
 });
+
+describe('consent honours what the user unticked', () => {
+  it('an unticked launch/patient gives no patient context', async () => {
+    const { status, body } = await launch(t, 'broad', 'launch/patient patient/*.rs', { username: 'ann' }, (s) => s.filter((x) => x !== 'launch/patient'));
+    expect(status).toBe(200);
+    expect(body.scope).toBe('patient/*.rs');
+    expect(body.patient).toBeUndefined();
+    expect(body.need_patient_banner).toBeUndefined();
+    expect(decodeJwt(body.access_token).patient).toBeUndefined();
+    // without a patient, patient/ scopes reach nothing
+    expect((await t.http.get('/fhir/Patient/ann-1').set('Authorization', `Bearer ${body.access_token}`)).status).toBe(403);
+  });
+
+  it('a ticked launch/patient gives the signed-in patient', async () => {
+    const { body } = await launch(t, 'broad', 'launch/patient patient/*.rs', { username: 'ann' });
+    expect(body).toMatchObject({ patient: 'ann-1', need_patient_banner: true });
+    expect(decodeJwt(body.access_token).patient).toBe('ann-1');
+  });
+});
