@@ -155,6 +155,8 @@ export class AuthorizationServer {
     const encounter = ehr?.encounter;
     const code = randomBytes(32).toString('base64url');
     this.store.saveGrant('code', hash(code), {
+      // the family is fixed before the code exists, so that a replay can revoke whatever it led to
+      family: randomUUID(),
       clientId: request.client.id,
       scope,
       patient,
@@ -212,8 +214,7 @@ export class AuthorizationServer {
     if (!used) throw new OAuthError('invalid_grant', 'The code is unknown or expired');
     const g = used.grant;
     if (used.reused) {
-      for (const jti of g.tokenIds ?? []) this.store.revoke(jti, this.now() + 24 * 3600 * 1000);
-      if (g.family) this.store.revokeFamily(g.family, this.now());
+      this.revokeFamily(g.family);
       throw new OAuthError('invalid_grant', 'The code was already used; tokens issued from it are revoked');
     }
     if (g.clientId !== client.id) throw new OAuthError('invalid_grant', 'The code was issued to another client');
@@ -222,12 +223,7 @@ export class AuthorizationServer {
     if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier) || createHash('sha256').update(verifier).digest('base64url') !== g.codeChallenge) {
       throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
     }
-    const family = randomUUID();
-    const body = await this.issue(client, { ...g, family });
-    this.store.saveGrant('code', hash(form.code), { ...g, family, tokenIds: [body.jti as string], expires: g.expires });
-    this.store.useGrant('code', hash(form.code), this.now());
-    delete body.jti;
-    return body;
+    return this.issueUnlessReplayed(client, g);
   }
 
   private async refresh(form: Record<string, string>, authorization: string | undefined) {
@@ -235,6 +231,7 @@ export class AuthorizationServer {
     const key = hash(form.refresh_token ?? '');
     const grant = this.store.peekGrant('refresh', key);
     if (!grant || grant.clientId !== client.id) throw new OAuthError('invalid_grant', 'The refresh token is not valid for this client');
+    if (grant.family && this.store.isFamilyRevoked(grant.family)) throw new OAuthError('invalid_grant', 'The refresh token has been revoked');
     let scope = grant.scope;
     if (form.scope) {
       // checked before the token is used, so a refused request does not spend it
@@ -246,19 +243,32 @@ export class AuthorizationServer {
     const used = this.store.useGrant('refresh', key, this.now());
     if (!used) throw new OAuthError('invalid_grant', 'The refresh token has expired');
     if (used.reused) {
-      if (used.grant.family) this.store.revokeFamily(used.grant.family, this.now());
+      this.revokeFamily(used.grant.family);
       throw new OAuthError('invalid_grant', 'The refresh token was already used; its family is revoked');
     }
-    const body = await this.issue(client, { ...used.grant, scope });
-    delete body.jti;
+    return this.issueUnlessReplayed(client, { ...used.grant, scope });
+  }
+
+  /**
+   * Issues the tokens of a grant just used; if a replay revoked its family while they were being
+   * issued, they are refused instead (they would be refused at every use anyway).
+   */
+  private async issueUnlessReplayed(client: ClientRecord, g: GrantRecord): Promise<Record<string, unknown>> {
+    const body = await this.issue(client, g);
+    if (g.family && this.store.isFamilyRevoked(g.family)) throw new OAuthError('invalid_grant', 'The grant was used twice at once; its family is revoked');
     return body;
+  }
+
+  private revokeFamily(family: string | undefined): void {
+    // longer than any token of the family lives, counting one issued while this runs
+    if (family) this.store.revokeFamily(family, this.now(), this.now() + REFRESH_TTL_MS + 24 * 3600 * 1000);
   }
 
   /** Issues the tokens of an authorization: access token, refresh token if asked, id_token if asked. */
   private async issue(client: ClientRecord, g: GrantRecord): Promise<Record<string, unknown>> {
     const other = parseScopes(g.scope).other;
-    const at = await this.tokens.issueAccessToken({ clientId: client.id, scope: g.scope, patient: g.patient, encounter: g.encounter, fhirUser: g.fhirUser }, APP_TOKEN_TTL_S);
-    const body: Record<string, unknown> = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: g.scope, jti: at.jti };
+    const at = await this.tokens.issueAccessToken({ clientId: client.id, scope: g.scope, patient: g.patient, encounter: g.encounter, fhirUser: g.fhirUser, family: g.family }, APP_TOKEN_TTL_S);
+    const body: Record<string, unknown> = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: g.scope };
     if (g.patient) body.patient = g.patient;
     if (g.encounter) body.encounter = g.encounter;
     if (g.patient) body.need_patient_banner = true;
@@ -266,7 +276,7 @@ export class AuthorizationServer {
     if (other.has('openid') && other.has('fhirUser') && g.fhirUser) body.id_token = await this.tokens.issueIdToken(client.id, g.fhirUser, g.nonce);
     if (other.has('offline_access') || other.has('online_access')) {
       const refresh = randomBytes(32).toString('base64url');
-      this.store.saveGrant('refresh', hash(refresh), { ...g, tokenIds: [at.jti], expires: this.now() + REFRESH_TTL_MS });
+      this.store.saveGrant('refresh', hash(refresh), { ...g, expires: this.now() + REFRESH_TTL_MS });
       body.refresh_token = refresh;
     }
     return body;
@@ -296,7 +306,7 @@ export class AuthorizationServer {
   async revoke(token: string): Promise<void> {
     const refresh = this.store.peekGrant('refresh', hash(token));
     if (refresh?.family) {
-      this.store.revokeFamily(refresh.family, this.now());
+      this.revokeFamily(refresh.family);
       return;
     }
     try {

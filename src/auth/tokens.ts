@@ -10,6 +10,8 @@ export interface AccessClaims {
   patient?: string;
   encounter?: string;
   fhirUser?: string;
+  /** The grant family the token was issued from (authorization code and refresh): revoked with it. */
+  family?: string;
 }
 
 export interface TokenSettings {
@@ -50,6 +52,7 @@ export class TokenService {
       ...(claims.patient ? { patient: claims.patient } : {}),
       ...(claims.encounter ? { encounter: claims.encounter } : {}),
       ...(claims.fhirUser ? { fhirUser: claims.fhirUser } : {}),
+      ...(claims.family ? { family: claims.family } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', kid: this.keys.current.kid, typ: 'at+jwt' })
       .setIssuer(this.settings.issuer)
@@ -76,9 +79,11 @@ export class TokenService {
   /** Verifies a bearer token: signature, issuer, audience (this FHIR base), expiry, revocation. */
   async verifyAccessToken(token: string): Promise<AccessClaims & { jti: string; exp: number; iat?: number }> {
     let payload: JWTPayload;
+    let own = true;
     try {
       const iss = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')).iss as string | undefined;
       if (this.externalJwks && iss === this.settings.external?.issuer) {
+        own = false;
         ({ payload } = await jwtVerify(token, this.externalJwks, { issuer: iss, audience: this.settings.audience, requiredClaims: REQUIRED_CLAIMS }));
       } else {
         ({ payload } = await jwtVerify(token, (header) => this.keyFor(header.kid), {
@@ -94,6 +99,8 @@ export class TokenService {
       throw unauthorized(code === 'ERR_JWT_EXPIRED' ? 'The access token has expired' : 'The access token is not valid for this server');
     }
     if (!payload.jti || this.store.isRevoked(payload.jti)) throw unauthorized('The access token has been revoked');
+    const family = own && typeof payload.family === 'string' ? payload.family : undefined;
+    if (family && this.store.isFamilyRevoked(family)) throw unauthorized('The access token has been revoked');
     const clientId = (payload.client_id ?? payload.azp ?? payload.sub) as string | undefined;
     if (!clientId || typeof payload.scope !== 'string') throw unauthorized('The access token carries no client or scope');
     return {
@@ -102,6 +109,7 @@ export class TokenService {
       patient: payload.patient as string | undefined,
       encounter: payload.encounter as string | undefined,
       fhirUser: payload.fhirUser as string | undefined,
+      family,
       jti: payload.jti,
       exp: payload.exp as number,
       iat: payload.iat,

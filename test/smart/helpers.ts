@@ -49,14 +49,14 @@ export function pkce(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-/** The standalone launch, as a browser would do it: authorize, sign in, consent, exchange the code. */
-export async function launch(
+/** The standalone launch up to the code, as a browser would do it: authorize, sign in, consent. */
+export async function authorizeCode(
   t: TestServer,
   clientId: string,
   scope: string,
   user: { username: string; password?: string },
   approve: (scopes: string[]) => string[] = (s) => s
-): Promise<{ status: number; body: any; code: string; verifier: string }> {
+): Promise<{ code: string; verifier: string }> {
   const { verifier, challenge } = pkce();
   const auth = await t.http.get('/auth/authorize').query({
     response_type: 'code',
@@ -77,8 +77,24 @@ export async function launch(
   const consent = await t.http.post('/auth/consent').type('form').send(form);
   const location = new URL(consent.headers.location);
   if (location.searchParams.get('state') !== 'st-123') throw new Error('state not echoed');
-  const code = location.searchParams.get('code') as string;
-  const token = await t.http.post('/auth/token').type('form').send({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, code_verifier: verifier });
+  return { code: location.searchParams.get('code') as string, verifier };
+}
+
+/** The code exchanged for tokens at the token endpoint, as a public client. */
+export function exchangeCode(t: TestServer, clientId: string, code: string, verifier: string) {
+  return t.http.post('/auth/token').type('form').send({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, code_verifier: verifier });
+}
+
+/** The standalone launch, as a browser would do it: authorize, sign in, consent, exchange the code. */
+export async function launch(
+  t: TestServer,
+  clientId: string,
+  scope: string,
+  user: { username: string; password?: string },
+  approve: (scopes: string[]) => string[] = (s) => s
+): Promise<{ status: number; body: any; code: string; verifier: string }> {
+  const { code, verifier } = await authorizeCode(t, clientId, scope, user, approve);
+  const token = await exchangeCode(t, clientId, code, verifier);
   return { status: token.status, body: token.body, code, verifier };
 }
 

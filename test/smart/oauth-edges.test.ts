@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { addPublicClient, addUser, launch, pkce, startSmartServer, BASE, REDIRECT } from './helpers';
+import { addPublicClient, addUser, authorizeCode, exchangeCode, launch, pkce, startSmartServer, BASE, REDIRECT } from './helpers';
 
 /** The edges of the OAuth flows: what a client may ask for, replays, introspection, revocation, consent. */
 let t: Awaited<ReturnType<typeof startSmartServer>>;
@@ -49,5 +49,49 @@ describe('consent honours what the user unticked', () => {
     const { body } = await launch(t, 'broad', 'launch/patient patient/*.rs', { username: 'ann' });
     expect(body).toMatchObject({ patient: 'ann-1', need_patient_banner: true });
     expect(decodeJwt(body.access_token).patient).toBe('ann-1');
+  });
+});
+
+describe('replay of a refresh token or a code', () => {
+  const read = (token: string) => t.http.get('/fhir/Patient/ann-1').set('Authorization', `Bearer ${token}`);
+  const refresh = (token: string) => t.http.post('/auth/token').type('form').send({ grant_type: 'refresh_token', refresh_token: token, client_id: 'broad' });
+  const expectRevoked = async (token: string) => {
+    const res = await read(token);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toContain('revoked');
+  };
+
+  /** Of simultaneous uses of one grant, at least one is refused, and whatever any of them got is refused too. */
+  const expectReplayHandled = async (results: { status: number; body: any }[]) => {
+    const refused = results.filter((r) => r.status !== 200);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const r of refused) expect([r.status, r.body.error, r.body.access_token]).toEqual([400, 'invalid_grant', undefined]);
+    for (const r of results.filter((x) => x.status === 200)) {
+      await expectRevoked(r.body.access_token);
+      expect((await refresh(r.body.refresh_token)).body.error).toBe('invalid_grant');
+    }
+  };
+
+  it('two simultaneous uses of one refresh token: the whole family is revoked, the tokens of either use too', async () => {
+    const { body } = await launch(t, 'broad', 'launch/patient offline_access patient/*.rs', { username: 'ann' });
+    expect((await read(body.access_token)).status).toBe(404); // valid: allowed, not stored
+    await expectReplayHandled(await Promise.all([refresh(body.refresh_token), refresh(body.refresh_token)]));
+    await expectRevoked(body.access_token);
+  });
+
+  it('two simultaneous uses of one code: the tokens of either use are revoked', async () => {
+    const { code, verifier } = await authorizeCode(t, 'broad', 'launch/patient offline_access patient/*.rs', { username: 'ann' });
+    await expectReplayHandled(await Promise.all([exchangeCode(t, 'broad', code, verifier), exchangeCode(t, 'broad', code, verifier)]));
+  });
+
+  it('a code used again later revokes the tokens issued from it, and their refreshed successors', async () => {
+    const { code, verifier } = await authorizeCode(t, 'broad', 'launch/patient offline_access patient/*.rs', { username: 'ann' });
+    const first = await exchangeCode(t, 'broad', code, verifier);
+    const rotated = await refresh(first.body.refresh_token);
+    expect(rotated.status).toBe(200);
+    expect((await exchangeCode(t, 'broad', code, verifier)).body.error).toBe('invalid_grant');
+    await expectRevoked(first.body.access_token);
+    await expectRevoked(rotated.body.access_token);
+    expect((await refresh(rotated.body.refresh_token)).body.error).toBe('invalid_grant');
   });
 });
