@@ -42,6 +42,9 @@ export type AuthorizeResult =
   | { kind: 'login'; request: AuthorizationRequest; error?: string }
   | { kind: 'consent'; request: AuthorizationRequest };
 
+/** A client registered with this scope (a resource server) may introspect any client's tokens. */
+export const INTROSPECT_SCOPE = 'introspect';
+
 const CODE_TTL_MS = 60_000;
 const APP_TOKEN_TTL_S = 3600;
 const SYSTEM_TOKEN_TTL_S = 300;
@@ -284,9 +287,14 @@ export class AuthorizationServer {
 
   // ---- introspection and revocation ----
 
-  async introspect(token: string): Promise<Record<string, unknown>> {
+  /**
+   * RFC 7662 for an authenticated client: the token's own client, or a resource server registered with
+   * the `introspect` scope, learns what the token is; anyone else only that it is not active for them.
+   */
+  async introspect(caller: ClientRecord, token: string): Promise<Record<string, unknown>> {
     try {
       const c = await this.tokens.verifyAccessToken(token);
+      if (c.clientId !== caller.id && !parseScopes(caller.scope).other.has(INTROSPECT_SCOPE)) return { active: false };
       return {
         active: true,
         scope: c.scope,

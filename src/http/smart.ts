@@ -5,6 +5,7 @@ import { authenticateClient, OAuthError } from '../auth/client-auth';
 import { describeScope } from '../auth/describe';
 import type { AuthDecision } from '../auth/audit';
 import type { AuthorizationServer, AuthorizeResult } from '../auth/oauth';
+import type { ClientRecord } from '../auth/store';
 
 /** SMART discovery (SMART App Launch 2.x, conformance.html): what this authorization server offers. */
 export function smartConfiguration(fhirBase: string, origin: string) {
@@ -18,6 +19,7 @@ export function smartConfiguration(fhirBase: string, origin: string) {
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
     scopes_supported: ['openid', 'fhirUser', 'launch', 'launch/patient', 'offline_access', 'online_access', 'patient/*.rs', 'patient/*.read', 'user/*.cruds', 'user/*.*', 'system/*.cruds', 'system/*.*'],
     response_types_supported: ['code'],
     code_challenge_methods_supported: ['S256'],
@@ -132,8 +134,8 @@ export function smartRouter(
   router.post('/auth/introspect', limiter(300), urlencoded, async (req, res) => {
     res.set(NO_STORE);
     try {
-      await requireClient(server, req);
-      res.json(await server.introspect(form(req).token ?? ''));
+      const caller = await introspectingClient(server, req);
+      res.json(await server.introspect(caller, form(req).token ?? ''));
     } catch (err) {
       oauthError(res, err);
     }
@@ -145,17 +147,15 @@ export function smartRouter(
   return router;
 }
 
-/** Introspection is for registered confidential clients (RFC 7662 §2.1) or a bearer with a valid token. */
-async function requireClient(server: AuthorizationServer, req: Request): Promise<void> {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) {
-    await server.tokens.verifyAccessToken(auth.slice(7)).catch(() => {
-      throw new OAuthError('invalid_client', 'Introspection needs client authentication', 401);
-    });
-    return;
-  }
-  const client = await authenticateClient(server.store, form(req), auth, server.urls.token, Date.now());
+/**
+ * Introspection answers only an authenticated confidential client (RFC 7662 §2.1: client_secret_basic
+ * or private_key_jwt). A bearer token is not accepted: it would let any token holder probe others.
+ */
+async function introspectingClient(server: AuthorizationServer, req: Request): Promise<ClientRecord> {
+  if (req.headers.authorization?.startsWith('Bearer ')) throw new OAuthError('invalid_client', 'Introspection needs client authentication, not a bearer token', 401);
+  const client = await authenticateClient(server.store, form(req), req.headers.authorization, server.urls.token, Date.now());
   if (client.type === 'public') throw new OAuthError('invalid_client', 'Introspection needs a confidential client', 401);
+  return client;
 }
 
 /** The client a token request claims to be (for the audit trail; authentication decides whether it is). */

@@ -1,12 +1,17 @@
 import { decodeJwt } from 'jose';
-import { addPublicClient, addUser, authorizeCode, exchangeCode, launch, pkce, startSmartServer, BASE, REDIRECT } from './helpers';
+import { addPublicClient, addSecretClient, addUser, authorizeCode, basic, exchangeCode, launch, pkce, startSmartServer, systemToken, BASE, REDIRECT } from './helpers';
 
 /** The edges of the OAuth flows: what a client may ask for, replays, introspection, revocation, consent. */
 let t: Awaited<ReturnType<typeof startSmartServer>>;
+const secrets: Record<string, string> = {};
 beforeAll(async () => {
   t = await startSmartServer();
   addPublicClient(t.auth, 'broad', 'launch/patient offline_access patient/*.rs');
   await addUser(t.auth, 'ann', 'Patient/ann-1');
+  secrets.a = await addSecretClient(t.auth, 'backend-a', 'system/*.rs');
+  secrets.b = await addSecretClient(t.auth, 'backend-b', 'system/*.rs');
+  // a resource server: registered for introspection, and nothing else
+  secrets.rs = await addSecretClient(t.auth, 'resource-server', 'introspect');
 });
 afterAll(() => t.close());
 
@@ -93,5 +98,43 @@ describe('replay of a refresh token or a code', () => {
     await expectRevoked(first.body.access_token);
     await expectRevoked(rotated.body.access_token);
     expect((await refresh(rotated.body.refresh_token)).body.error).toBe('invalid_grant');
+  });
+});
+
+describe('introspection (RFC 7662): the token\'s own client, or a client registered for introspect', () => {
+  const introspect = (authorization: string | undefined, token: string, form: Record<string, string> = {}) => {
+    const req = t.http.post('/auth/introspect').type('form');
+    return (authorization ? req.set('Authorization', authorization) : req).send({ token, ...form });
+  };
+
+  it('the client a token was issued to sees it active', async () => {
+    const token = await systemToken(t, 'backend-a', secrets.a, 'system/Patient.rs');
+    const res = await introspect(basic('backend-a', secrets.a), token);
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toMatchObject({ active: true, client_id: 'backend-a', scope: 'system/Patient.rs', token_type: 'Bearer' });
+  });
+
+  it('another client is told only active: false', async () => {
+    const token = await systemToken(t, 'backend-a', secrets.a, 'system/Patient.rs');
+    const res = await introspect(basic('backend-b', secrets.b), token);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ active: false });
+  });
+
+  it('a resource server registered with the introspect scope sees any token, patient context included', async () => {
+    const token = await systemToken(t, 'backend-a', secrets.a, 'system/Patient.rs');
+    expect((await introspect(basic('resource-server', secrets.rs), token)).body).toMatchObject({ active: true, client_id: 'backend-a', scope: 'system/Patient.rs' });
+    const app = (await launch(t, 'broad', 'launch/patient patient/*.rs', { username: 'ann' })).body.access_token;
+    expect((await introspect(basic('resource-server', secrets.rs), app)).body).toMatchObject({ active: true, client_id: 'broad', patient: 'ann-1', scope: 'launch/patient patient/*.rs' });
+  });
+
+  it('a bearer token, a public client or no authentication at all gets 401 invalid_client', async () => {
+    const token = await systemToken(t, 'backend-a', secrets.a, 'system/Patient.rs');
+    for (const res of [await introspect(`Bearer ${token}`, token), await introspect(undefined, token, { client_id: 'broad' }), await introspect(undefined, token), await introspect(basic('backend-b', 'wrong'), token)]) {
+      expect(res.status).toBe(401);
+      expect(res.body.error).toBe('invalid_client');
+      expect(res.body.active).toBeUndefined();
+    }
   });
 });
