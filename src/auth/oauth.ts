@@ -311,18 +311,26 @@ export class AuthorizationServer {
     }
   }
 
-  async revoke(token: string): Promise<void> {
+  /**
+   * RFC 7009 for an authenticated client: a refresh token revokes its family, an access token itself.
+   * Only the client a token was issued to may revoke it; an unknown token is answered as revoked.
+   */
+  async revoke(client: ClientRecord, token: string): Promise<void> {
+    const notYours = () => new OAuthError('invalid_grant', 'The token was issued to another client');
     const refresh = this.store.peekGrant('refresh', hash(token));
-    if (refresh?.family) {
+    if (refresh) {
+      if (refresh.clientId !== client.id) throw notYours();
       this.revokeFamily(refresh.family);
       return;
     }
+    let claims;
     try {
-      const c = await this.tokens.verifyAccessToken(token);
-      this.store.revoke(c.jti, c.exp * 1000);
+      claims = await this.tokens.verifyAccessToken(token);
     } catch {
-      // RFC 7009: an invalid token is answered like a revoked one
+      return; // invalid, expired or already revoked
     }
+    if (claims.clientId !== client.id) throw notYours();
+    this.store.revoke(claims.jti, claims.exp * 1000);
   }
 }
 

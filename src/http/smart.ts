@@ -20,6 +20,7 @@ export function smartConfiguration(fhirBase: string, origin: string) {
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt', 'none'],
     scopes_supported: ['openid', 'fhirUser', 'launch', 'launch/patient', 'offline_access', 'online_access', 'patient/*.rs', 'patient/*.read', 'user/*.cruds', 'user/*.*', 'system/*.cruds', 'system/*.*'],
     response_types_supported: ['code'],
     code_challenge_methods_supported: ['S256'],
@@ -140,9 +141,18 @@ export function smartRouter(
       oauthError(res, err);
     }
   });
+  // RFC 7009 §2.1: the client authenticates as at the token endpoint (a public client by its client_id)
+  router.options('/auth/revoke', appCors);
   router.post('/auth/revoke', limiter(300), appCors, urlencoded, async (req, res) => {
-    await server.revoke(form(req).token ?? '');
-    res.status(200).end();
+    res.set(NO_STORE);
+    try {
+      const f = form(req);
+      const client = await authenticateClient(server.store, f, req.headers.authorization, server.urls.token, Date.now());
+      await server.revoke(client, f.token ?? '');
+      res.status(200).end();
+    } catch (err) {
+      oauthError(res, err);
+    }
   });
   return router;
 }

@@ -138,3 +138,51 @@ describe('introspection (RFC 7662): the token\'s own client, or a client registe
     }
   });
 });
+
+describe('revocation (RFC 7009): the client authenticates, and revokes only its own tokens', () => {
+  const revoke = (authorization: string | undefined, form: Record<string, string>) => {
+    const req = t.http.post('/auth/revoke').type('form');
+    return (authorization ? req.set('Authorization', authorization) : req).send(form);
+  };
+  const works = async (token: string) => (await t.http.get('/fhir/Patient').set('Authorization', `Bearer ${token}`)).status;
+
+  it('refuses a request without client authentication, and the token keeps working', async () => {
+    const token = await systemToken(t, 'backend-a', secrets.a, 'system/Patient.rs');
+    for (const res of [await revoke(undefined, { token }), await revoke(basic('backend-a', 'wrong'), { token })]) {
+      expect(res.status).toBe(401);
+      expect(res.body.error).toBe('invalid_client');
+    }
+    expect(await works(token)).toBe(200);
+  });
+
+  it('refuses to revoke another client\'s token, confidential or public, and the token keeps working', async () => {
+    const token = await systemToken(t, 'backend-a', secrets.a, 'system/Patient.rs');
+    for (const res of [await revoke(basic('backend-b', secrets.b), { token }), await revoke(undefined, { token, client_id: 'broad' })]) {
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid_grant');
+    }
+    expect(await works(token)).toBe(200);
+  });
+
+  it('a confidential client revokes its own access token', async () => {
+    const token = await systemToken(t, 'backend-a', secrets.a, 'system/Patient.rs');
+    expect((await revoke(basic('backend-a', secrets.a), { token })).status).toBe(200);
+    expect(await works(token)).toBe(401);
+  });
+
+  it('a public client revokes its own refresh token by client_id, and with it the access tokens of the family', async () => {
+    const { body } = await launch(t, 'broad', 'launch/patient offline_access patient/*.rs', { username: 'ann' });
+    const other = await systemToken(t, 'backend-a', secrets.a, 'system/Patient.rs');
+    expect((await revoke(undefined, { token: body.refresh_token, client_id: 'backend-a' })).status).toBe(401); // a confidential client must authenticate
+    expect((await revoke(basic('backend-a', secrets.a), { token: body.refresh_token })).body.error).toBe('invalid_grant');
+    expect((await revoke(undefined, { token: body.refresh_token, client_id: 'broad' })).status).toBe(200);
+    const again = await t.http.post('/auth/token').type('form').send({ grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: 'broad' });
+    expect(again.body.error).toBe('invalid_grant');
+    expect((await t.http.get('/fhir/Patient/ann-1').set('Authorization', `Bearer ${body.access_token}`)).status).toBe(401);
+    expect(await works(other)).toBe(200);
+  });
+
+  it('an unknown token is answered 200, as RFC 7009 asks', async () => {
+    expect((await revoke(basic('backend-a', secrets.a), { token: 'no-such-token' })).status).toBe(200);
+  });
+});
