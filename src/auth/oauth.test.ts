@@ -11,6 +11,8 @@ import { TokenService } from './tokens';
 
 const BASE = 'http://localhost:8080/fhir';
 const REDIRECT = 'https://app.example.org/callback';
+/** The browser binding every call here comes with. */
+const BROWSER = 'b'.repeat(43);
 
 let dir: string;
 let store: AuthStore;
@@ -32,7 +34,7 @@ afterAll(() => {
 });
 
 function start(extra: Record<string, string> = {}, challenge = 'x'.repeat(43)) {
-  const result = server.authorize({ response_type: 'code', client_id: 'app', redirect_uri: REDIRECT, scope: 'launch/patient offline_access patient/*.rs', aud: BASE, code_challenge: challenge, code_challenge_method: 'S256', ...extra });
+  const result = server.authorize({ response_type: 'code', client_id: 'app', redirect_uri: REDIRECT, scope: 'launch/patient offline_access patient/*.rs', aud: BASE, code_challenge: challenge, code_challenge_method: 'S256', ...extra }, BROWSER);
   if (result.kind !== 'login') throw new Error(`authorize: ${JSON.stringify(result)}`);
   return result.request.id;
 }
@@ -43,7 +45,7 @@ describe('pending authorizations and launch contexts', () => {
     for (let i = 0; i < 3; i++) start();
     expect(server.held().pending).toBe(4);
     clock += 11 * 60_000; // past the 10 minutes given to sign in
-    expect(await server.login(first, 'nobody', 'x')).toMatchObject({ kind: 'error-page' });
+    expect(await server.login(first, BROWSER, 'nobody', 'x')).toMatchObject({ kind: 'error-page' });
     start();
     expect(server.held().pending).toBe(1);
 
@@ -51,16 +53,16 @@ describe('pending authorizations and launch contexts', () => {
     const oldest = start();
     for (let i = 0; i < 5; i++) start();
     expect(server.held().pending).toBe(5);
-    expect(await server.login(oldest, 'nobody', 'x')).toMatchObject({ kind: 'error-page' });
+    expect(await server.login(oldest, BROWSER, 'nobody', 'x')).toMatchObject({ kind: 'error-page' });
   });
 
   it('a launch context expires after 5 minutes and is then purged', () => {
     const launch = server.registerLaunch({ patient: 'p1' });
     for (let i = 0; i < 2; i++) server.registerLaunch({ patient: 'p2' });
     expect(server.held().launches).toBe(3);
-    expect(server.authorize({ response_type: 'code', client_id: 'app', redirect_uri: REDIRECT, scope: 'launch patient/*.rs', aud: BASE, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', launch })).toMatchObject({ kind: 'login' });
+    expect(server.authorize({ response_type: 'code', client_id: 'app', redirect_uri: REDIRECT, scope: 'launch patient/*.rs', aud: BASE, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', launch }, BROWSER)).toMatchObject({ kind: 'login' });
     clock += 6 * 60_000;
-    const late = server.authorize({ response_type: 'code', client_id: 'app', redirect_uri: REDIRECT, scope: 'launch patient/*.rs', aud: BASE, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', launch });
+    const late = server.authorize({ response_type: 'code', client_id: 'app', redirect_uri: REDIRECT, scope: 'launch patient/*.rs', aud: BASE, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', launch }, BROWSER);
     expect(late).toMatchObject({ kind: 'redirect' });
     expect(new URL((late as { url: string }).url).searchParams.get('error')).toBe('invalid_request');
     server.registerLaunch({ patient: 'p3' });
@@ -72,8 +74,8 @@ describe('pending authorizations and launch contexts', () => {
 async function code(): Promise<{ code: string; verifier: string }> {
   const verifier = randomBytes(32).toString('base64url');
   const id = start({}, createHash('sha256').update(verifier).digest('base64url'));
-  await server.login(id, 'ann', 'pw');
-  const done = server.consent(id, ['launch/patient', 'offline_access', 'patient/*.rs']);
+  await server.login(id, BROWSER, 'ann', 'pw');
+  const done = server.consent(id, BROWSER, ['launch/patient', 'offline_access', 'patient/*.rs']);
   if (done.kind !== 'redirect') throw new Error('consent');
   return { code: new URL(done.url).searchParams.get('code') as string, verifier };
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { DefinitionRegistry } from '../definitions/registry';
 import type { AccessGate } from '../fhir/access';
 import { FhirError } from '../fhir/errors';
@@ -22,6 +22,8 @@ export interface AuthorizationRequest {
   user?: UserRecord;
   /** EHR launch: the context the EHR bound to the `launch` parameter. */
   launch?: LaunchContext;
+  /** The browser that started it (its binding cookie): only it may sign in and consent. */
+  browser: string;
 }
 
 /** The context an EHR registers before it launches an app (SMART EHR launch). */
@@ -30,6 +32,9 @@ export interface LaunchContext {
   encounter?: string;
 }
 
+/** How long a pending authorization (sign-in and consent) stays valid. */
+export const PENDING_TTL_MS = 10 * 60_000;
+
 export interface AuthorizationOptions {
   now?: () => number;
   /** Most pending authorizations and launch contexts held in memory at once (the oldest go first). */
@@ -37,7 +42,7 @@ export interface AuthorizationOptions {
 }
 
 export type AuthorizeResult =
-  | { kind: 'error-page'; message: string }
+  | { kind: 'error-page'; message: string; status?: number }
   | { kind: 'redirect'; url: string }
   | { kind: 'login'; request: AuthorizationRequest; error?: string }
   | { kind: 'consent'; request: AuthorizationRequest };
@@ -49,8 +54,7 @@ const CODE_TTL_MS = 60_000;
 const APP_TOKEN_TTL_S = 3600;
 const SYSTEM_TOKEN_TTL_S = 300;
 const REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
-/** Time to sign in and consent, and for an app to use the launch id an EHR registered. */
-const PENDING_TTL_MS = 10 * 60_000;
+/** Time for an app to use the launch id an EHR registered. */
 const LAUNCH_TTL_MS = 5 * 60_000;
 
 /** The SMART authorization server: authorization code with PKCE, client credentials, refresh, introspection. */
@@ -93,7 +97,8 @@ export class AuthorizationServer {
 
   // ---- authorization endpoint ----
 
-  authorize(params: Record<string, string | undefined>): AuthorizeResult {
+  /** Starts an authorization for the browser whose binding is `browser`. */
+  authorize(params: Record<string, string | undefined>, browser: string): AuthorizeResult {
     const client = this.store.getClient(params.client_id ?? '');
     if (!client) return { kind: 'error-page', message: 'Unknown client_id.' };
     const redirectUri = params.redirect_uri ?? '';
@@ -118,6 +123,7 @@ export class AuthorizationServer {
     }
     const request: AuthorizationRequest = {
       launch,
+      browser,
       id: randomBytes(24).toString('base64url'),
       client,
       redirectUri,
@@ -130,9 +136,9 @@ export class AuthorizationServer {
     return { kind: 'login', request };
   }
 
-  async login(requestId: string, username: string, password: string): Promise<AuthorizeResult> {
-    const request = this.pendingRequest(requestId);
-    if (!request) return { kind: 'error-page', message: 'This sign-in page has expired; start again from the app.' };
+  async login(requestId: string, browser: string | undefined, username: string, password: string): Promise<AuthorizeResult> {
+    const request = this.pendingRequest(requestId, browser);
+    if (!request) return { kind: 'error-page', message: 'This sign-in page has expired or was opened in another browser; start again from the app.' };
     const user = this.store.getUser(username);
     if (!user || !(await verifySecret(password, user.passwordHash))) return { kind: 'login', request, error: 'Wrong user name or password.' };
     request.user = user;
@@ -140,9 +146,9 @@ export class AuthorizationServer {
   }
 
   /** The user's decision: the scopes they approved (a subset of those asked) or a refusal. */
-  consent(requestId: string, approved: string[] | null): AuthorizeResult {
-    const request = this.pendingRequest(requestId);
-    if (!request?.user) return { kind: 'error-page', message: 'This page has expired; start again from the app.' };
+  consent(requestId: string, browser: string | undefined, approved: string[] | null): AuthorizeResult {
+    const request = this.pendingRequest(requestId, browser);
+    if (!request?.user) return { kind: 'error-page', message: 'This page has expired or was opened in another browser; start again from the app.' };
     this.pending.delete(requestId);
     const state = request.state;
     if (approved === null) return { kind: 'redirect', url: withParams(request.redirectUri, { error: 'access_denied', state }) };
@@ -180,8 +186,10 @@ export class AuthorizationServer {
     return id;
   }
 
-  private pendingRequest(id: string): AuthorizationRequest | undefined {
-    return this.pending.get(id);
+  /** The pending request, if it is still pending and belongs to this browser. */
+  private pendingRequest(id: string, browser: string | undefined): AuthorizationRequest | undefined {
+    const r = this.pending.get(id);
+    return r && browser !== undefined && sameSecret(r.browser, browser) ? r : undefined;
   }
 
   // ---- token endpoint ----
@@ -332,6 +340,11 @@ export class AuthorizationServer {
     if (claims.clientId !== client.id) throw notYours();
     this.store.revoke(claims.jti, claims.exp * 1000);
   }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function hash(value: string): string {

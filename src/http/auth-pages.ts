@@ -7,14 +7,20 @@ export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 /** The authorization server's pages (sign-in, consent, errors): plain HTML, no script, nothing external. */
 export function render(res: Response, result: AuthorizeResult): void {
-  res.set({ ...NO_STORE, // no form-action: the consent form's answer is a redirect to the app, which form-action would block
-    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" });
+  res.set({
+    ...NO_STORE,
+    // no form-action: the consent form's answer is a redirect to the app, which form-action would block
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    // with no-referrer (helmet's default) a browser posts these forms with Origin: null, and the
+    // same-origin check could not tell them from a cross-site post
+    'Referrer-Policy': 'same-origin',
+  });
   switch (result.kind) {
     case 'redirect':
       res.redirect(302, result.url);
       return;
     case 'error-page':
-      res.status(400).type('html').send(page('Cannot continue', `<p>${esc(result.message)}</p>`));
+      res.status(result.status ?? 400).type('html').send(page('Cannot continue', `<p>${esc(result.message)}</p>`));
       return;
     case 'login':
       res.type('html').send(

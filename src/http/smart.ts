@@ -1,11 +1,12 @@
 import cors from 'cors';
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { authenticateClient, OAuthError } from '../auth/client-auth';
 import type { AuthDecision } from '../auth/audit';
-import type { AuthorizationServer } from '../auth/oauth';
+import { PENDING_TTL_MS, type AuthorizationServer } from '../auth/oauth';
 import type { ClientRecord } from '../auth/store';
 import { NO_STORE, render } from './auth-pages';
+import { BrowserBinding } from './browser-binding';
 
 /** SMART discovery (SMART App Launch 2.x, conformance.html): what this authorization server offers. */
 export function smartConfiguration(fhirBase: string, origin: string) {
@@ -78,21 +79,31 @@ export function smartRouter(
   const limiter = (limit: number) => rateLimit({ windowMs: 60_000, limit, standardHeaders: 'draft-7', legacyHeaders: false });
   const appCors = cors({ origin: (o, cb) => cb(null, !o || corsOrigins(o)), methods: ['POST'] });
 
-  const authorize = (req: Request, res: Response) => render(res, server.authorize({ ...(req.query as Record<string, string>), ...form(req) }));
+  const browser = new BrowserBinding(fhirBase, PENDING_TTL_MS);
+  const authorize = (req: Request, res: Response) => {
+    const binding = browser.bindingFor(req);
+    const result = server.authorize({ ...(req.query as Record<string, string>), ...form(req) }, binding);
+    if (result.kind === 'login') browser.set(res, binding);
+    render(res, result);
+  };
+  const fromThisOrigin = (req: Request, res: Response, next: NextFunction) => {
+    if (browser.fromThisOrigin(req)) next();
+    else render(res, { kind: 'error-page', status: 403, message: 'This form was sent from another site; start again from the app.' });
+  };
   router.get('/auth/authorize', limiter(120), authorize);
   router.post('/auth/authorize', limiter(120), urlencoded, authorize);
-  router.post('/auth/login', limiter(10), urlencoded, async (req, res) => {
+  router.post('/auth/login', limiter(10), urlencoded, fromThisOrigin, async (req, res) => {
     const f = form(req);
-    const result = await server.login(f.request ?? '', f.username ?? '', f.password ?? '');
+    const result = await server.login(f.request ?? '', browser.of(req), f.username ?? '', f.password ?? '');
     if (result.kind === 'consent' || result.kind === 'login') {
       audit({ action: 'login', success: result.kind === 'consent', clientId: result.request.client.id, user: result.request.user?.fhirUser, detail: result.kind === 'login' ? `sign-in failed for ${f.username?.slice(0, 64)}` : undefined, sourceAddress: req.ip });
     }
     render(res, result);
   });
-  router.post('/auth/consent', limiter(60), urlencoded, (req, res) => {
+  router.post('/auth/consent', limiter(60), urlencoded, fromThisOrigin, (req, res) => {
     const f = form(req);
     const approved = f.decision === 'approve' ? Object.keys(f).filter((k) => k.startsWith('scope:')).map((k) => k.slice(6)) : null;
-    render(res, server.consent(f.request ?? '', approved));
+    render(res, server.consent(f.request ?? '', browser.of(req), approved));
   });
 
   // SMART EHR launch: an EHR (a user or system token allowed to read the patient) registers the context

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { addPublicClient, addSecretClient, addUser, pkce, startSmartServer, systemToken, BASE, REDIRECT } from './helpers';
+import { addPublicClient, addSecretClient, addUser, pkce, signinCookie, startSmartServer, systemToken, BASE, REDIRECT } from './helpers';
 
 /** SMART EHR launch: the EHR registers a context, the app passes its launch id, the token carries the context. */
 let t: Awaited<ReturnType<typeof startSmartServer>>;
@@ -24,8 +24,9 @@ describe('EHR launch', () => {
     const page = await authorize({ launch: launch.body.launch, code_challenge: challenge });
     expect(page.status).toBe(200);
     const request = /name="request" value="([^"]+)"/.exec(page.text)?.[1] as string;
-    await t.http.post('/auth/login').type('form').send({ request, username: 'dr-chen', password: 'correct horse' });
-    const consent = await t.http.post('/auth/consent').type('form').send({ request, decision: 'approve', 'scope:launch': 'on', 'scope:openid': 'on', 'scope:fhirUser': 'on', 'scope:patient/*.rs': 'on' });
+    const cookie = signinCookie(page);
+    await t.http.post('/auth/login').set('Cookie', cookie).type('form').send({ request, username: 'dr-chen', password: 'correct horse' });
+    const consent = await t.http.post('/auth/consent').set('Cookie', cookie).type('form').send({ request, decision: 'approve', 'scope:launch': 'on', 'scope:openid': 'on', 'scope:fhirUser': 'on', 'scope:patient/*.rs': 'on' });
     const code = new URL(consent.headers.location).searchParams.get('code') as string;
     const token = await t.http.post('/auth/token').type('form').send({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'ehr-app', code_verifier: verifier });
     expect(token.body).toMatchObject({ patient: 'pat-E', encounter: 'enc-E', need_patient_banner: true, fhirUser: 'Practitioner/chen' });
@@ -37,8 +38,9 @@ describe('EHR launch', () => {
     const { verifier, challenge } = pkce();
     const page = await authorize({ launch: launch.body.launch, code_challenge: challenge });
     const request = /name="request" value="([^"]+)"/.exec(page.text)?.[1] as string;
-    await t.http.post('/auth/login').type('form').send({ request, username: 'dr-chen', password: 'correct horse' });
-    const consent = await t.http.post('/auth/consent').type('form').send({ request, decision: 'approve', 'scope:openid': 'on', 'scope:fhirUser': 'on', 'scope:patient/*.rs': 'on' });
+    const cookie = signinCookie(page);
+    await t.http.post('/auth/login').set('Cookie', cookie).type('form').send({ request, username: 'dr-chen', password: 'correct horse' });
+    const consent = await t.http.post('/auth/consent').set('Cookie', cookie).type('form').send({ request, decision: 'approve', 'scope:openid': 'on', 'scope:fhirUser': 'on', 'scope:patient/*.rs': 'on' });
     const code = new URL(consent.headers.location).searchParams.get('code') as string;
     const token = await t.http.post('/auth/token').type('form').send({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'ehr-app', code_verifier: verifier });
     expect(token.status).toBe(200);
