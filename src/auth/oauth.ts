@@ -44,7 +44,7 @@ export interface AuthorizationOptions {
 export type AuthorizeResult =
   | { kind: 'error-page'; message: string; status?: number }
   | { kind: 'redirect'; url: string }
-  | { kind: 'login'; request: AuthorizationRequest; error?: string }
+  | { kind: 'login'; request: AuthorizationRequest; error?: string; status?: number }
   | { kind: 'consent'; request: AuthorizationRequest };
 
 /** A client registered with this scope (a resource server) may introspect any client's tokens. */
@@ -136,11 +136,18 @@ export class AuthorizationServer {
     return { kind: 'login', request };
   }
 
-  async login(requestId: string, browser: string | undefined, username: string, password: string): Promise<AuthorizeResult> {
+  /**
+   * Checks a user's password. `throttled`: the user name had too many failed sign-ins lately, and is
+   * refused without a check, whatever the password.
+   */
+  async login(requestId: string, browser: string | undefined, username: string, password: string, throttled = false): Promise<AuthorizeResult> {
     const request = this.pendingRequest(requestId, browser);
     if (!request) return { kind: 'error-page', message: 'This sign-in page has expired or was opened in another browser; start again from the app.' };
+    if (throttled) return { kind: 'login', request, status: 429, error: 'Too many failed sign-ins for this user name; try again in a few minutes.' };
     const user = this.store.getUser(username);
-    if (!user || !(await verifySecret(password, user.passwordHash))) return { kind: 'login', request, error: 'Wrong user name or password.' };
+    // verifySecret does the same scrypt work without a stored hash: no timing hint about which names exist
+    const ok = await verifySecret(password, user?.passwordHash);
+    if (!user || !ok) return { kind: 'login', request, error: 'Wrong user name or password.' };
     request.user = user;
     return { kind: 'consent', request };
   }

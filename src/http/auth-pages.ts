@@ -23,7 +23,7 @@ export function render(res: Response, result: AuthorizeResult): void {
       res.status(result.status ?? 400).type('html').send(page('Cannot continue', `<p>${esc(result.message)}</p>`));
       return;
     case 'login':
-      res.type('html').send(
+      res.status(result.status ?? 200).type('html').send(
         page(
           `Sign in to share your records with ${esc(result.request.client.name)}`,
           `${result.error ? `<p role="alert">${esc(result.error)}</p>` : ''}

@@ -53,6 +53,10 @@ function form(req: Request): Record<string, string> {
   return out;
 }
 
+/** Failed sign-ins for one user name, from any address, before it is refused for the rest of the window. */
+const ACCOUNT_FAILURES = 5;
+const ACCOUNT_WINDOW_MS = 15 * 60_000;
+
 /** The OAuth endpoints and discovery documents, mounted before the FHIR endpoint. */
 export function smartRouter(
   server: AuthorizationServer,
@@ -92,11 +96,32 @@ export function smartRouter(
   };
   router.get('/auth/authorize', limiter(120), authorize);
   router.post('/auth/authorize', limiter(120), urlencoded, authorize);
-  router.post('/auth/login', limiter(10), urlencoded, fromThisOrigin, async (req, res) => {
+  // per user name as well as per address: guessing one account's password from many addresses is
+  // stopped too. Only failures count; past the limit the name is refused until the window ends.
+  const accountLimiter = rateLimit({
+    windowMs: ACCOUNT_WINDOW_MS,
+    limit: ACCOUNT_FAILURES,
+    standardHeaders: false,
+    legacyHeaders: false,
+    requestPropertyName: 'accountRateLimit',
+    keyGenerator: (req) => `user:${(form(req).username ?? '').slice(0, 256)}`,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.locals.signedIn === true,
+    handler: (req, res, next) => {
+      const reset = (req as Request & { accountRateLimit?: { resetTime?: Date } }).accountRateLimit?.resetTime;
+      res.set('Retry-After', String(Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + ACCOUNT_WINDOW_MS) - Date.now()) / 1000))));
+      res.locals.accountThrottled = true;
+      next();
+    },
+  });
+  router.post('/auth/login', limiter(10), urlencoded, fromThisOrigin, accountLimiter, async (req, res) => {
     const f = form(req);
-    const result = await server.login(f.request ?? '', browser.of(req), f.username ?? '', f.password ?? '');
+    const throttled = res.locals.accountThrottled === true;
+    const result = await server.login(f.request ?? '', browser.of(req), f.username ?? '', f.password ?? '', throttled);
+    res.locals.signedIn = result.kind === 'consent';
     if (result.kind === 'consent' || result.kind === 'login') {
-      audit({ action: 'login', success: result.kind === 'consent', clientId: result.request.client.id, user: result.request.user?.fhirUser, detail: result.kind === 'login' ? `sign-in failed for ${f.username?.slice(0, 64)}` : undefined, sourceAddress: req.ip });
+      const detail = result.kind === 'consent' ? undefined : `sign-in ${throttled ? 'refused (too many failures)' : 'failed'} for ${f.username?.slice(0, 64)}`;
+      audit({ action: 'login', success: result.kind === 'consent', clientId: result.request.client.id, user: result.request.user?.fhirUser, detail, sourceAddress: req.ip });
     }
     render(res, result);
   });

@@ -6,7 +6,7 @@ beforeAll(async () => {
   // behind one proxy, so that each request here can come from an address of its own
   t = await startSmartServer({ TRUST_PROXY: '1' });
   addPublicClient(t.auth, 'app', 'launch/patient patient/*.rs');
-  await addUser(t.auth, 'ann', 'Patient/ann-1');
+  for (const [name, patient] of [['ann', 'ann-1'], ['bob', 'bob-1'], ['carol', 'carol-1'], ['k1', 'k1'], ['k2', 'k2'], ['k3', 'k3']]) await addUser(t.auth, name, `Patient/${patient}`);
 });
 afterAll(() => t.close());
 
@@ -109,6 +109,58 @@ describe('on an https base URL', () => {
       expect(cookie).toMatch(/; SameSite=Lax/);
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('sign-in', () => {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+  it('a wrong password takes as long for an unknown user name as for a known one', async () => {
+    const page = await authorize();
+    const cookie = signinCookie(page);
+    const attempt = async (username: string) => {
+      const started = performance.now();
+      const res = await post('/auth/login', { request: requestOf(page), username, password: 'wrong' }, { Cookie: cookie });
+      expect(res.text).toContain('Wrong user name or password');
+      return performance.now() - started;
+    };
+    const known: number[] = [];
+    const unknown: number[] = [];
+    // interleaved, so that a slow moment of the machine falls on both; one attempt per name (the account limit)
+    for (const i of [1, 2, 3]) {
+      known.push(await attempt(`k${i}`));
+      unknown.push(await attempt(`nobody-${i}`));
+    }
+    // a password check is a scrypt derivation (tens of ms); skipping it for unknown names took ~3 ms
+    expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
+  });
+
+  it('after 5 failed sign-ins for one user name, that name is refused for a while from any address; others are not', async () => {
+    const page = await authorize();
+    const cookie = signinCookie(page);
+    for (let i = 0; i < 5; i++) {
+      const res = await post('/auth/login', { request: requestOf(page), username: 'bob', password: `guess-${i}` }, { Cookie: cookie });
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('Wrong user name or password');
+    }
+    // the right password, from yet another address: still refused
+    const locked = await post('/auth/login', { request: requestOf(page), username: 'bob', password: 'correct horse' }, { Cookie: cookie });
+    expect(locked.status).toBe(429);
+    expect(locked.text).toContain('Too many failed sign-ins');
+    expect(locked.text).not.toContain('name="decision"');
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    // another user signs in on the same page
+    const other = await post('/auth/login', { request: requestOf(page), username: 'carol', password: 'correct horse' }, { Cookie: cookie });
+    expect(other.status).toBe(200);
+    expect(other.text).toContain('name="decision" value="approve"');
+  });
+
+  it('successful sign-ins do not count towards the limit', async () => {
+    for (let i = 0; i < 7; i++) {
+      const page = await authorize();
+      const res = await post('/auth/login', { request: requestOf(page), username: 'ann', password: 'correct horse' }, { Cookie: signinCookie(page) });
+      expect(res.text).toContain('name="decision" value="approve"');
     }
   });
 });
