@@ -13,6 +13,7 @@ import { emptyHooks } from './fhir/hooks';
 import { buildCapabilityStatement, capabilities, type CapabilityContributions } from './fhir/interactions/capabilities';
 import { createAuthorizationServer } from './auth';
 import { authAuditEvent } from './auth/audit';
+import { patientReader, userGate } from './auth/patient-read';
 import { smartRouter, smartSecurity } from './http/smart';
 import { bundleHandler } from './fhir/bundles';
 import { createRouter } from './fhir/router';
@@ -81,11 +82,23 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     log.warn('FHIR_AUTH=none: authorization is OFF and every client may read and write everything; use only for local experiments');
     authenticate = async () => OPEN_ACCESS;
   } else if (!authenticate) {
-    const auth = await createAuthorizationServer(config, registry, log);
+    // EHR launch checks are reads of Patient/{id} through the FHIR router: the core's access rules decide
+    const canRead = patientReader(baseCtx, route, log);
+    const auth = await createAuthorizationServer(config, registry, log, {
+      userEntitled: async (fhirUser, patientId) => !!fhirUser && canRead(userGate(fhirUser, registry), patientId),
+    });
     authenticate = (headers) => auth.authenticate(headers);
     corsOrigin = (origin: string) => auth.store.listClients().some((c) => c.origins?.includes(origin));
     const allowed = (origin: string) => config.corsOrigins.includes('*') || config.corsOrigins.includes(origin) || !!corsOrigin?.(origin);
-    routers.push(smartRouter(auth, config.baseUrl, allowed, (decision) => audit?.record(authAuditEvent(decision, new Date()))));
+    routers.push(
+      smartRouter(auth, {
+        fhirBase: config.baseUrl,
+        corsOrigins: allowed,
+        audit: (decision) => audit?.record(authAuditEvent(decision, new Date())),
+        patientVisible: async (headers, patientId) => canRead(await auth.authenticate(headers), patientId),
+        onError: (err) => log.error({ err }, 'SMART endpoint failed'),
+      })
+    );
     security = smartSecurity(config.baseUrl);
     closers.push(async () => auth.store.close());
   }

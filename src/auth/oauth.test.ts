@@ -75,7 +75,7 @@ async function code(): Promise<{ code: string; verifier: string }> {
   const verifier = randomBytes(32).toString('base64url');
   const id = start({}, createHash('sha256').update(verifier).digest('base64url'));
   await server.login(id, BROWSER, 'ann', 'pw');
-  const done = server.consent(id, BROWSER, ['launch/patient', 'offline_access', 'patient/*.rs']);
+  const done = await server.consent(id, BROWSER, ['launch/patient', 'offline_access', 'patient/*.rs']);
   if (done.kind !== 'redirect') throw new Error('consent');
   return { code: new URL(done.url).searchParams.get('code') as string, verifier };
 }

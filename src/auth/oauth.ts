@@ -35,8 +35,19 @@ export interface LaunchContext {
 /** How long a pending authorization (sign-in and consent) stays valid. */
 export const PENDING_TTL_MS = 10 * 60_000;
 
+/**
+ * Whether the signed-in user may be given an EHR launch's patient context. Injected, so that the FHIR
+ * core's access rules decide, not the authorization server.
+ */
+export type UserEntitled = (fhirUser: string | undefined, patientId: string) => Promise<boolean>;
+
+/** Why a token may not register an EHR launch, or undefined when it may. */
+export type LaunchRefusal = { status: 401 | 403; error: 'invalid_token' | 'insufficient_scope'; description: string };
+
 export interface AuthorizationOptions {
   now?: () => number;
+  /** Without it no user is entitled to any launch patient (fail closed). */
+  userEntitled?: UserEntitled;
   /** Most pending authorizations and launch contexts held in memory at once (the oldest go first). */
   maxPending?: number;
 }
@@ -62,6 +73,7 @@ export class AuthorizationServer {
   private readonly pending: ExpiringMap<AuthorizationRequest>;
   private readonly launches: ExpiringMap<LaunchContext>;
   private readonly now: () => number;
+  private readonly userEntitled: UserEntitled;
 
   constructor(
     readonly store: AuthStore,
@@ -71,6 +83,7 @@ export class AuthorizationServer {
     options: AuthorizationOptions = {}
   ) {
     this.now = options.now ?? Date.now;
+    this.userEntitled = options.userEntitled ?? (async () => false);
     // anyone may start an authorization: bounded, so that starting many cannot exhaust memory
     this.pending = new ExpiringMap(PENDING_TTL_MS, options.maxPending ?? 10_000, this.now);
     this.launches = new ExpiringMap(LAUNCH_TTL_MS, options.maxPending ?? 10_000, this.now);
@@ -93,6 +106,31 @@ export class AuthorizationServer {
     const claims = await this.tokens.verifyAccessToken(value.replace(/^Bearer\s+/i, ''));
     const { resources } = parseScopes(claims.scope);
     return gateFor({ tokenId: claims.jti, clientId: claims.clientId, scopes: resources, patient: claims.patient, encounter: claims.encounter, fhirUser: claims.fhirUser }, this.registry);
+  }
+
+  /**
+   * Whether a token may register an EHR launch context: an EHR's or a system's token, not one confined
+   * to a patient (no `patient` claim, no user who is a Patient), with a user/ or system/ scope reading
+   * Patient without criteria. Whether the patient itself is visible to it is asked of the FHIR core.
+   */
+  async launchRefusal(headers: Record<string, string | string[] | undefined>): Promise<LaunchRefusal | undefined> {
+    const auth = headers.authorization;
+    const value = Array.isArray(auth) ? auth[0] : auth;
+    if (!value || !/^Bearer\s+\S+$/i.test(value)) return { status: 401, error: 'invalid_token', description: 'An access token is required (Authorization: Bearer ...)' };
+    let claims;
+    try {
+      claims = await this.tokens.verifyAccessToken(value.replace(/^Bearer\s+/i, ''));
+    } catch {
+      return { status: 401, error: 'invalid_token', description: 'The access token is not valid' };
+    }
+    if (claims.patient || claims.fhirUser?.startsWith('Patient/')) {
+      return { status: 403, error: 'insufficient_scope', description: 'A token confined to a patient may not register a launch' };
+    }
+    const readsPatients = parseScopes(claims.scope).resources.some(
+      (s) => (s.context === 'user' || s.context === 'system') && (s.resourceType === 'Patient' || s.resourceType === '*') && s.permissions.has('r') && !s.query
+    );
+    if (!readsPatients) return { status: 403, error: 'insufficient_scope', description: 'Registering a launch needs a user/ or system/ scope that reads Patient' };
+    return undefined;
   }
 
   // ---- authorization endpoint ----
@@ -152,13 +190,19 @@ export class AuthorizationServer {
     return { kind: 'consent', request };
   }
 
-  /** The user's decision: the scopes they approved (a subset of those asked) or a refusal. */
-  consent(requestId: string, browser: string | undefined, approved: string[] | null): AuthorizeResult {
+  /**
+   * The user's decision: the scopes they approved (a subset of those asked) or a refusal. An EHR launch
+   * goes on only if the user is entitled to its patient.
+   */
+  async consent(requestId: string, browser: string | undefined, approved: string[] | null): Promise<AuthorizeResult> {
     const request = this.pendingRequest(requestId, browser);
     if (!request?.user) return { kind: 'error-page', message: 'This page has expired or was opened in another browser; start again from the app.' };
     this.pending.delete(requestId);
     const state = request.state;
     if (approved === null) return { kind: 'redirect', url: withParams(request.redirectUri, { error: 'access_denied', state }) };
+    if (request.launch?.patient && !(await this.userEntitled(request.user.fhirUser, request.launch.patient))) {
+      return { kind: 'redirect', url: withParams(request.redirectUri, { error: 'access_denied', error_description: 'The signed-in user may not open this patient', state }) };
+    }
     const asked = new Set(request.scope.split(' '));
     const scope = approved.filter((s) => asked.has(s)).join(' ');
     const granted = new Set(scope.split(' '));

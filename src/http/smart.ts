@@ -58,12 +58,24 @@ const ACCOUNT_FAILURES = 5;
 const ACCOUNT_WINDOW_MS = 15 * 60_000;
 
 /** The OAuth endpoints and discovery documents, mounted before the FHIR endpoint. */
-export function smartRouter(
-  server: AuthorizationServer,
-  fhirBase: string,
-  corsOrigins: (origin: string) => boolean,
-  audit: (d: AuthDecision) => void = () => undefined
-): Router {
+export interface SmartRouterOptions {
+  fhirBase: string;
+  /** Whether a browser origin may call the token and revocation endpoints. */
+  corsOrigins: (origin: string) => boolean;
+  audit?: (d: AuthDecision) => void;
+  /**
+   * Whether the patient is visible to the caller of these headers: asked of the FHIR core (a read of
+   * Patient/{id} with the caller's own request context), so that its access rules decide.
+   */
+  patientVisible: (headers: Record<string, string | string[] | undefined>, patientId: string) => Promise<boolean>;
+  /** Where unexpected errors go. */
+  onError?: (err: unknown) => void;
+}
+
+export function smartRouter(server: AuthorizationServer, options: SmartRouterOptions): Router {
+  const { fhirBase, corsOrigins } = options;
+  const audit = options.audit ?? (() => undefined);
+  const log = options.onError ?? (() => undefined);
   const router = express.Router();
   const origin = new URL(fhirBase).origin;
   const basePath = new URL(fhirBase).pathname.replace(/\/+$/, '');
@@ -125,30 +137,29 @@ export function smartRouter(
     }
     render(res, result);
   });
-  router.post('/auth/consent', limiter(60), urlencoded, fromThisOrigin, (req, res) => {
+  router.post('/auth/consent', limiter(60), urlencoded, fromThisOrigin, async (req, res) => {
     const f = form(req);
     const approved = f.decision === 'approve' ? Object.keys(f).filter((k) => k.startsWith('scope:')).map((k) => k.slice(6)) : null;
-    render(res, server.consent(f.request ?? '', browser.of(req), approved));
+    render(res, await server.consent(f.request ?? '', browser.of(req), approved));
   });
 
   // SMART EHR launch: an EHR (a user or system token allowed to read the patient) registers the context
   // it is about to launch an app in, and passes the returned id as the app's `launch` parameter
   router.post('/auth/launch', limiter(120), express.json({ limit: '4kb' }), async (req, res) => {
+    const refuse = (status: number, error: string, description: string) => res.status(status).json({ error, error_description: description });
     try {
-      const gate = await server.authenticate(req.headers);
       const body = (req.body ?? {}) as { patient?: unknown; encounter?: unknown };
       const id = (v: unknown) => (typeof v === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(v) ? v : undefined);
       const patient = id(body.patient);
       const encounter = id(body.encounter);
-      if (!patient && !encounter) {
-        res.status(400).json({ error: 'invalid_request', error_description: 'patient or encounter (ids) required' });
-        return;
-      }
-      gate.requireInteraction('r', 'Patient');
+      const refusal = await server.launchRefusal(req.headers);
+      if (refusal) return refuse(refusal.status, refusal.error, refusal.description);
+      if (!patient && !encounter) return refuse(400, 'invalid_request', 'patient or encounter (ids) required');
+      if (patient && !(await options.patientVisible(req.headers, patient))) return refuse(403, 'access_denied', 'The patient is not visible to this token');
       res.json({ launch: server.registerLaunch({ patient, encounter }) });
     } catch (err) {
-      const status = (err as { status?: number }).status ?? 500;
-      res.status(status === 403 ? 403 : 401).json({ error: status === 403 ? 'insufficient_scope' : 'invalid_token' });
+      log(err);
+      refuse(500, 'server_error', 'Unexpected error');
     }
   });
 
