@@ -9,7 +9,7 @@ import { verifySecret } from './passwords';
 import { redirectUriProblem } from './redirect-uri';
 import { granularScopeProblem, intersectScopes, parseScopes } from './scopes';
 import type { AuthStore, ClientRecord, GrantRecord, UserRecord } from './store';
-import type { TokenService } from './tokens';
+import { bearerToken, type TokenService } from './tokens';
 
 export interface AuthorizationRequest {
   id: string;
@@ -41,9 +41,6 @@ export const PENDING_TTL_MS = 10 * 60_000;
  */
 export type UserEntitled = (fhirUser: string | undefined, patientId: string) => Promise<boolean>;
 
-/** Why a token may not register an EHR launch, or undefined when it may. */
-export type LaunchRefusal = { status: 401 | 403; error: 'invalid_token' | 'insufficient_scope'; description: string };
-
 export interface AuthorizationOptions {
   now?: () => number;
   /** Without it no user is entitled to any launch patient (fail closed). */
@@ -58,9 +55,6 @@ export type AuthorizeResult =
   | { kind: 'login'; request: AuthorizationRequest; error?: string; status?: number }
   | { kind: 'consent'; request: AuthorizationRequest };
 
-/** A client registered with this scope (a resource server) may introspect any client's tokens. */
-export const INTROSPECT_SCOPE = 'introspect';
-
 const CODE_TTL_MS = 60_000;
 const APP_TOKEN_TTL_S = 3600;
 const SYSTEM_TOKEN_TTL_S = 300;
@@ -68,7 +62,7 @@ const REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Time for an app to use the launch id an EHR registered. */
 const LAUNCH_TTL_MS = 5 * 60_000;
 
-/** The SMART authorization server: authorization code with PKCE, client credentials, refresh, introspection. */
+/** The SMART authorization server: authorization code with PKCE, client credentials, refresh, revocation. */
 export class AuthorizationServer {
   private readonly pending: ExpiringMap<AuthorizationRequest>;
   private readonly launches: ExpiringMap<LaunchContext>;
@@ -96,41 +90,15 @@ export class AuthorizationServer {
 
   /** The Authorization header of a FHIR request turned into the access gate (401 when it is not valid). */
   async authenticate(headers: Record<string, string | string[] | undefined>): Promise<AccessGate> {
-    const auth = headers.authorization;
-    const value = Array.isArray(auth) ? auth[0] : auth;
-    if (!value || !/^Bearer\s+\S+$/i.test(value)) {
+    const token = bearerToken(headers);
+    if (!token) {
       throw new FhirError('unauthorized', 'FHIR-0401', 'An access token is required (Authorization: Bearer ...)', {
         headers: { 'WWW-Authenticate': 'Bearer realm="fhir"' },
       });
     }
-    const claims = await this.tokens.verifyAccessToken(value.replace(/^Bearer\s+/i, ''));
+    const claims = await this.tokens.verifyAccessToken(token);
     const { resources } = parseScopes(claims.scope);
     return gateFor({ tokenId: claims.jti, clientId: claims.clientId, scopes: resources, patient: claims.patient, encounter: claims.encounter, fhirUser: claims.fhirUser }, this.registry);
-  }
-
-  /**
-   * Whether a token may register an EHR launch context: an EHR's or a system's token, not one confined
-   * to a patient (no `patient` claim, no user who is a Patient), with a user/ or system/ scope reading
-   * Patient without criteria. Whether the patient itself is visible to it is asked of the FHIR core.
-   */
-  async launchRefusal(headers: Record<string, string | string[] | undefined>): Promise<LaunchRefusal | undefined> {
-    const auth = headers.authorization;
-    const value = Array.isArray(auth) ? auth[0] : auth;
-    if (!value || !/^Bearer\s+\S+$/i.test(value)) return { status: 401, error: 'invalid_token', description: 'An access token is required (Authorization: Bearer ...)' };
-    let claims;
-    try {
-      claims = await this.tokens.verifyAccessToken(value.replace(/^Bearer\s+/i, ''));
-    } catch {
-      return { status: 401, error: 'invalid_token', description: 'The access token is not valid' };
-    }
-    if (claims.patient || claims.fhirUser?.startsWith('Patient/')) {
-      return { status: 403, error: 'insufficient_scope', description: 'A token confined to a patient may not register a launch' };
-    }
-    const readsPatients = parseScopes(claims.scope).resources.some(
-      (s) => (s.context === 'user' || s.context === 'system') && (s.resourceType === 'Patient' || s.resourceType === '*') && s.permissions.has('r') && !s.query
-    );
-    if (!readsPatients) return { status: 403, error: 'insufficient_scope', description: 'Registering a launch needs a user/ or system/ scope that reads Patient' };
-    return undefined;
   }
 
   // ---- authorization endpoint ----
@@ -344,31 +312,7 @@ export class AuthorizationServer {
     return body;
   }
 
-  // ---- introspection and revocation ----
-
-  /**
-   * RFC 7662 for an authenticated client: the token's own client, or a resource server registered with
-   * the `introspect` scope, learns what the token is; anyone else only that it is not active for them.
-   */
-  async introspect(caller: ClientRecord, token: string): Promise<Record<string, unknown>> {
-    try {
-      const c = await this.tokens.verifyAccessToken(token);
-      if (c.clientId !== caller.id && !parseScopes(caller.scope).other.has(INTROSPECT_SCOPE)) return { active: false };
-      return {
-        active: true,
-        scope: c.scope,
-        client_id: c.clientId,
-        exp: c.exp,
-        ...(c.iat ? { iat: c.iat } : {}),
-        ...(c.patient ? { patient: c.patient } : {}),
-        ...(c.encounter ? { encounter: c.encounter } : {}),
-        ...(c.fhirUser ? { fhirUser: c.fhirUser, sub: c.fhirUser, iss: this.urls.fhirBase } : {}),
-        token_type: 'Bearer',
-      };
-    } catch {
-      return { active: false };
-    }
-  }
+  // ---- revocation (introspection is in introspection.ts) ----
 
   /**
    * RFC 7009 for an authenticated client: a refresh token revokes its family, an access token itself.

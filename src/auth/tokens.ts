@@ -23,6 +23,13 @@ export interface TokenSettings {
   external?: { issuer: string; jwksUrl: string };
 }
 
+/** The bearer token of an Authorization header (RFC 6750 §2.1), if it carries one. */
+export function bearerToken(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const auth = headers.authorization;
+  const value = Array.isArray(auth) ? auth[0] : auth;
+  return value && /^Bearer\s+\S+$/i.test(value) ? value.replace(/^Bearer\s+/i, '') : undefined;
+}
+
 function unauthorized(description: string): FhirError {
   return new FhirError('unauthorized', 'FHIR-0401-TOKEN', description, {
     headers: { 'WWW-Authenticate': `Bearer realm="fhir", error="invalid_token", error_description="${description.replace(/"/g, "'")}"` },

@@ -2,6 +2,8 @@ import cors from 'cors';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { authenticateClient, OAuthError } from '../auth/client-auth';
+import { introspect } from '../auth/introspection';
+import { launchRefusal } from '../auth/launch-registration';
 import type { AuthDecision } from '../auth/audit';
 import { PENDING_TTL_MS, type AuthorizationServer } from '../auth/oauth';
 import type { ClientRecord } from '../auth/store';
@@ -57,7 +59,6 @@ function form(req: Request): Record<string, string> {
 const ACCOUNT_FAILURES = 5;
 const ACCOUNT_WINDOW_MS = 15 * 60_000;
 
-/** The OAuth endpoints and discovery documents, mounted before the FHIR endpoint. */
 export interface SmartRouterOptions {
   fhirBase: string;
   /** Whether a browser origin may call the token and revocation endpoints. */
@@ -72,6 +73,7 @@ export interface SmartRouterOptions {
   onError?: (err: unknown) => void;
 }
 
+/** The OAuth endpoints and discovery documents, mounted before the FHIR endpoint. */
 export function smartRouter(server: AuthorizationServer, options: SmartRouterOptions): Router {
   const { fhirBase, corsOrigins } = options;
   const audit = options.audit ?? (() => undefined);
@@ -152,7 +154,7 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
       const id = (v: unknown) => (typeof v === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(v) ? v : undefined);
       const patient = id(body.patient);
       const encounter = id(body.encounter);
-      const refusal = await server.launchRefusal(req.headers);
+      const refusal = await launchRefusal(server.tokens, req.headers);
       if (refusal) return refuse(refusal.status, refusal.error, refusal.description);
       if (!patient && !encounter) return refuse(400, 'invalid_request', 'patient or encounter (ids) required');
       if (patient && !(await options.patientVisible(req.headers, patient))) return refuse(403, 'access_denied', 'The patient is not visible to this token');
@@ -181,7 +183,7 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
     res.set(NO_STORE);
     try {
       const caller = await introspectingClient(server, req);
-      res.json(await server.introspect(caller, form(req).token ?? ''));
+      res.json(await introspect(server.tokens, server.urls.fhirBase, caller, form(req).token ?? ''));
     } catch (err) {
       oauthError(res, err);
     }
