@@ -22,9 +22,19 @@ describe('loadConfig', () => {
     [{ FHIR_BODY_LIMIT: 'lots' }, /byte size/],
     [{ FHIR_DEFAULT_COUNT: '50', FHIR_MAX_COUNT: '10' }, /FHIR_MAX_COUNT/],
     [{ SQLITE_SYNCHRONOUS: 'OFF' }, /SQLITE_SYNCHRONOUS/],
+    [{ HOST: '[::1]' }, /HOST/],
+    [{ HOST: 'http://localhost' }, /HOST/],
+    [{ HOST: '10.0.0.1:80' }, /HOST/],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('listens on all interfaces unless HOST names one', () => {
+    expect(loadConfig({}).host).toBeUndefined();
+    expect(loadConfig({ HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
+    expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
   });
 
   it('parses byte sizes', () => {

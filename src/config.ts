@@ -1,8 +1,11 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /** Typed configuration from environment variables, validated once at start (DESIGN.md decision 8). */
 export interface Config {
   port: number;
+  /** The interface to listen on (an IP address or host name); undefined: all interfaces. */
+  host: string | undefined;
   /** Public base URL of the FHIR endpoint, e.g. http://localhost:8080/fhir */
   baseUrl: string;
   dataDir: string;
@@ -76,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const maxCount = intVar(env, 'FHIR_MAX_COUNT', 1000, defaultCount, 10000);
   return {
     port,
+    host: hostVar(env.HOST),
     baseUrl,
     dataDir: path.resolve(env.DATA_DIR || './data'),
     bodyLimit: parseByteSize(env.FHIR_BODY_LIMIT || '64mb'),
@@ -96,6 +100,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     externalJwksUrl: env.FHIR_EXTERNAL_JWKS_URL || undefined,
     requiredProfiles: requiredProfiles(env.FHIR_REQUIRED_PROFILES),
   };
+}
+
+function hostVar(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const hostname = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+  if (isIP(raw) === 0 && !hostname.test(raw)) throw new ConfigError(`HOST must be an IP address (e.g. 127.0.0.1, ::1, 0.0.0.0) or a host name, got "${raw}"`);
+  return raw;
 }
 
 function mongoDbName(raw: string | undefined): string {

@@ -10,8 +10,8 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (err) => log.fatal({ err }, 'uncaught exception'));
 
   const server = await createFhirServer(config, { log });
-  const http = await listen(server, config.port);
-  log.info({ port: config.port, baseUrl: config.baseUrl, dataDir: config.dataDir, store: server.store.kind }, 'FHIR server listening');
+  const http = await listen(server, config.port, config.host);
+  log.info({ host: config.host ?? '(all interfaces)', port: config.port, baseUrl: config.baseUrl, dataDir: config.dataDir, store: server.store.kind }, 'FHIR server listening');
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -12,6 +12,7 @@ import { emptyHooks } from './fhir/hooks';
 import { buildCapabilityStatement, capabilities, type CapabilityContributions } from './fhir/interactions/capabilities';
 import { createAuthorizationServer } from './auth';
 import { authAuditEvent } from './auth/audit';
+import { patientReader, userGrants } from './auth/patient-read';
 import { smartRouter, smartSecurity } from './http/smart';
 import { bundleHandler } from './fhir/bundles';
 import { createRouter } from './fhir/router';
@@ -82,12 +83,24 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     const open = systemGrant('authorization-off');
     authenticate = async () => open;
   } else if (!authenticate) {
-    const auth = await createAuthorizationServer(config, registry, log);
     const resolve = grantResolver({ registry, config, baseUrl: config.baseUrl, store });
+    // EHR launch checks are reads of Patient/{id} through the FHIR router: the guarded store decides
+    const canRead = patientReader(baseCtx, store, route, log);
+    const auth = await createAuthorizationServer(config, registry, log, {
+      userEntitled: async (user, patientId) => !!user.fhirUser && canRead(await resolve(userGrants(user.fhirUser, user.administrator)), patientId),
+    });
     authenticate = async (headers) => resolve(await auth.authenticate(headers));
     corsOrigin = (origin: string) => auth.store.listClients().some((c) => c.origins?.includes(origin));
     const allowed = (origin: string) => config.corsOrigins.includes('*') || config.corsOrigins.includes(origin) || !!corsOrigin?.(origin);
-    routers.push(smartRouter(auth, config.baseUrl, allowed, (decision) => audit?.record(authAuditEvent(decision, new Date()))));
+    routers.push(
+      smartRouter(auth, {
+        fhirBase: config.baseUrl,
+        corsOrigins: allowed,
+        audit: (decision) => audit?.record(authAuditEvent(decision, new Date())),
+        patientVisible: async (headers, patientId) => canRead(await authenticate!(headers), patientId),
+        onError: (err) => log.error({ err }, 'SMART endpoint failed'),
+      })
+    );
     security = smartSecurity(config.baseUrl);
     closers.push(async () => auth.store.close());
   }
@@ -112,9 +125,10 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
   };
 }
 
-/** Starts listening; SIGTERM/SIGINT stop accepting, finish in-flight requests, then close the store. */
-export function listen(server: FhirServer, port: number): Promise<Server> {
-  return new Promise((resolve) => {
-    const http = server.app.listen(port, () => resolve(http));
+/** Starts listening on the port, on one interface when `host` is given, on all of them otherwise. */
+export function listen(server: FhirServer, port: number, host?: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const http = host ? server.app.listen(port, host, () => resolve(http)) : server.app.listen(port, () => resolve(http));
+    http.once('error', reject);
   });
 }

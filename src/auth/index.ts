@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { DefinitionRegistry } from '../definitions/registry';
 import { loadSigningKeys } from './keys';
-import { AuthorizationServer } from './oauth';
+import { AuthorizationServer, type AuthorizationOptions } from './oauth';
 import { hashSecret } from './passwords';
 import { AuthStore } from './store';
 import { TokenService } from './tokens';
@@ -17,7 +17,7 @@ export const ADMIN_SCOPE = 'system/*.* system/*.cruds system/AuditEvent.rs syste
  * Sets up the authorization server: keys, store, token service, and the first clients. On first start
  * an administrator client is created and its credentials written to DATA_DIR/admin-client.json (0600).
  */
-export async function createAuthorizationServer(config: Config, registry: DefinitionRegistry, log: Logger): Promise<AuthorizationServer> {
+export async function createAuthorizationServer(config: Config, registry: DefinitionRegistry, log: Logger, options: Pick<AuthorizationOptions, 'userEntitled'> = {}): Promise<AuthorizationServer> {
   const store = new AuthStore(config.dataDir);
   const keys = await loadSigningKeys(config.dataDir);
   const origin = new URL(config.baseUrl).origin;
@@ -27,7 +27,7 @@ export async function createAuthorizationServer(config: Config, registry: Defini
     external: config.externalIssuer && config.externalJwksUrl ? { issuer: config.externalIssuer, jwksUrl: config.externalJwksUrl } : undefined,
   });
   await bootstrapClients(store, config, log);
-  return new AuthorizationServer(store, tokens, registry, { fhirBase: config.baseUrl, token: `${origin}/auth/token` });
+  return new AuthorizationServer(store, tokens, registry, { fhirBase: config.baseUrl, token: `${origin}/auth/token` }, options);
 }
 
 async function bootstrapClients(store: AuthStore, config: Config, log: Logger): Promise<void> {

@@ -1,12 +1,14 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { DefinitionRegistry } from '../definitions/registry';
 import type { TokenGrants } from '../guard/from-token';
 import { FhirError } from '../fhir/errors';
 import { authenticateClient, OAuthError } from './client-auth';
+import { ExpiringMap } from './expiring-map';
 import { verifySecret } from './passwords';
-import { intersectScopes, parseScopes } from './scopes';
+import { redirectUriProblem } from './redirect-uri';
+import { granularScopeProblem, intersectScopes, parseScopes } from './scopes';
 import type { AuthStore, ClientRecord, GrantRecord, UserRecord } from './store';
-import type { TokenService } from './tokens';
+import { bearerToken, type TokenService } from './tokens';
 
 export interface AuthorizationRequest {
   id: string;
@@ -19,77 +21,114 @@ export interface AuthorizationRequest {
   user?: UserRecord;
   /** EHR launch: the context the EHR bound to the `launch` parameter. */
   launch?: LaunchContext;
-  expires: number;
+  /** The browser that started it (its binding cookie): only it may sign in and consent. */
+  browser: string;
 }
 
 /** The context an EHR registers before it launches an app (SMART EHR launch). */
 export interface LaunchContext {
   patient?: string;
   encounter?: string;
-  expires: number;
+}
+
+/** How long a pending authorization (sign-in and consent) stays valid. */
+export const PENDING_TTL_MS = 10 * 60_000;
+
+/**
+ * Whether the signed-in user may be given an EHR launch's patient context. Injected, so that the FHIR
+ * core's access rules decide, not the authorization server.
+ */
+export type UserEntitled = (user: Pick<UserRecord, 'fhirUser' | 'administrator'>, patientId: string) => Promise<boolean>;
+
+export interface AuthorizationOptions {
+  now?: () => number;
+  /** Without it no user is entitled to any launch patient (fail closed). */
+  userEntitled?: UserEntitled;
+  /** Most pending authorizations and launch contexts held in memory at once (the oldest go first). */
+  maxPending?: number;
 }
 
 export type AuthorizeResult =
-  | { kind: 'error-page'; message: string }
+  | { kind: 'error-page'; message: string; status?: number }
   | { kind: 'redirect'; url: string }
-  | { kind: 'login'; request: AuthorizationRequest; error?: string }
+  | { kind: 'login'; request: AuthorizationRequest; error?: string; status?: number }
   | { kind: 'consent'; request: AuthorizationRequest };
 
 const CODE_TTL_MS = 60_000;
 const APP_TOKEN_TTL_S = 3600;
 const SYSTEM_TOKEN_TTL_S = 300;
 const REFRESH_TTL_MS = 30 * 24 * 3600 * 1000;
+/** Time for an app to use the launch id an EHR registered. */
+const LAUNCH_TTL_MS = 5 * 60_000;
 
-/** The SMART authorization server: authorization code with PKCE, client credentials, refresh, introspection. */
+/** The SMART authorization server: authorization code with PKCE, client credentials, refresh, revocation. */
 export class AuthorizationServer {
-  private readonly pending = new Map<string, AuthorizationRequest>();
-  private readonly launches = new Map<string, LaunchContext>();
+  private readonly pending: ExpiringMap<AuthorizationRequest>;
+  private readonly launches: ExpiringMap<LaunchContext>;
+  private readonly now: () => number;
+  private readonly userEntitled: UserEntitled;
 
   constructor(
     readonly store: AuthStore,
     readonly tokens: TokenService,
     private readonly registry: DefinitionRegistry,
     readonly urls: { fhirBase: string; token: string },
-    private readonly now: () => number = Date.now
-  ) {}
+    options: AuthorizationOptions = {}
+  ) {
+    this.now = options.now ?? Date.now;
+    this.userEntitled = options.userEntitled ?? (async () => false);
+    // anyone may start an authorization: bounded, so that starting many cannot exhaust memory
+    this.pending = new ExpiringMap(PENDING_TTL_MS, options.maxPending ?? 10_000, this.now);
+    this.launches = new ExpiringMap(LAUNCH_TTL_MS, options.maxPending ?? 10_000, this.now);
+  }
+
+  /** How many pending authorizations and launch contexts are held (for monitoring). */
+  held(): { pending: number; launches: number } {
+    return { pending: this.pending.size, launches: this.launches.size };
+  }
 
   /** The Authorization header of a FHIR request turned into what its token grants (401 when it is not valid). */
   async authenticate(headers: Record<string, string | string[] | undefined>): Promise<TokenGrants> {
-    const auth = headers.authorization;
-    const value = Array.isArray(auth) ? auth[0] : auth;
-    if (!value || !/^Bearer\s+\S+$/i.test(value)) {
+    const token = bearerToken(headers);
+    if (!token) {
       throw new FhirError('unauthorized', 'FHIR-0401', 'An access token is required (Authorization: Bearer ...)', {
         headers: { 'WWW-Authenticate': 'Bearer realm="fhir"' },
       });
     }
-    const claims = await this.tokens.verifyAccessToken(value.replace(/^Bearer\s+/i, ''));
+    const claims = await this.tokens.verifyAccessToken(token);
     const administrator = !!(claims.username && this.store.getUser(claims.username)?.administrator);
     return { clientId: claims.clientId, scope: claims.scope, patient: claims.patient, fhirUser: claims.fhirUser, administrator };
   }
 
   // ---- authorization endpoint ----
 
-  authorize(params: Record<string, string | undefined>): AuthorizeResult {
+  /** Starts an authorization for the browser whose binding is `browser`. */
+  authorize(params: Record<string, string | undefined>, browser: string): AuthorizeResult {
     const client = this.store.getClient(params.client_id ?? '');
     if (!client) return { kind: 'error-page', message: 'Unknown client_id.' };
     const redirectUri = params.redirect_uri ?? '';
     if (!client.redirectUris.includes(redirectUri)) return { kind: 'error-page', message: 'The redirect_uri is not registered for this client.' };
+    // a client registered before redirect URIs were checked is held to the same rule
+    if (redirectUriProblem(redirectUri)) return { kind: 'error-page', message: 'The redirect_uri of this client is not allowed (https, or http on loopback only).' };
     const fail = (error: string, description: string): AuthorizeResult => ({ kind: 'redirect', url: withParams(redirectUri, { error, error_description: description, state: params.state }) });
     if (params.response_type !== 'code') return fail('unsupported_response_type', 'response_type must be code');
     if (!params.code_challenge || params.code_challenge_method !== 'S256') return fail('invalid_request', 'PKCE with code_challenge_method S256 is required');
     if ((params.aud ?? '').replace(/\/+$/, '') !== this.urls.fhirBase) return fail('invalid_request', 'aud must be this FHIR server');
+    const granular = granularScopeProblem(params.scope ?? '');
+    if (granular) return fail('invalid_scope', granular);
     const scope = intersectScopes(params.scope ?? '', client.scope);
     const { resources } = parseScopes(scope);
     if (!scope || resources.some((s) => s.context === 'system')) return fail('invalid_scope', 'No requested scope can be granted to this client');
     let launch: LaunchContext | undefined;
     if (params.launch !== undefined) {
       launch = this.launches.get(params.launch);
-      if (!launch || launch.expires < this.now() || !scope.split(' ').includes('launch')) {
+      if (!launch || !scope.split(' ').includes('launch')) {
         return fail('invalid_request', 'The launch parameter is unknown or expired, or the launch scope is missing');
       }
     }
     const request: AuthorizationRequest = {
       launch,
+      browser,
       id: randomBytes(24).toString('base64url'),
       client,
       redirectUri,
@@ -97,36 +136,54 @@ export class AuthorizationServer {
       state: params.state,
       codeChallenge: params.code_challenge,
       nonce: params.nonce,
-      expires: this.now() + 10 * 60_000,
     };
     this.pending.set(request.id, request);
     return { kind: 'login', request };
   }
 
-  async login(requestId: string, username: string, password: string): Promise<AuthorizeResult> {
-    const request = this.pendingRequest(requestId);
-    if (!request) return { kind: 'error-page', message: 'This sign-in page has expired; start again from the app.' };
+  /**
+   * Checks a user's password. `throttled`: the user name had too many failed sign-ins lately, and is
+   * refused without a check, whatever the password.
+   */
+  async login(requestId: string, browser: string | undefined, username: string, password: string, throttled = false): Promise<AuthorizeResult> {
+    const request = this.pendingRequest(requestId, browser);
+    if (!request) return { kind: 'error-page', message: 'This sign-in page has expired or was opened in another browser; start again from the app.' };
+    if (throttled) return { kind: 'login', request, status: 429, error: 'Too many failed sign-ins for this user name; try again in a few minutes.' };
     const user = this.store.getUser(username);
-    if (!user || !(await verifySecret(password, user.passwordHash))) return { kind: 'login', request, error: 'Wrong user name or password.' };
+    // verifySecret does the same scrypt work without a stored hash: no timing hint about which names exist
+    const ok = await verifySecret(password, user?.passwordHash);
+    if (!user || !ok) return { kind: 'login', request, error: 'Wrong user name or password.' };
     request.user = user;
     return { kind: 'consent', request };
   }
 
-  /** The user's decision: the scopes they approved (a subset of those asked) or a refusal. */
-  consent(requestId: string, approved: string[] | null): AuthorizeResult {
-    const request = this.pendingRequest(requestId);
-    if (!request?.user) return { kind: 'error-page', message: 'This page has expired; start again from the app.' };
+  /**
+   * The user's decision: the scopes they approved (a subset of those asked) or a refusal. An EHR launch
+   * goes on only if the user is entitled to its patient.
+   */
+  async consent(requestId: string, browser: string | undefined, approved: string[] | null): Promise<AuthorizeResult> {
+    const request = this.pendingRequest(requestId, browser);
+    if (!request?.user) return { kind: 'error-page', message: 'This page has expired or was opened in another browser; start again from the app.' };
     this.pending.delete(requestId);
     const state = request.state;
     if (approved === null) return { kind: 'redirect', url: withParams(request.redirectUri, { error: 'access_denied', state }) };
+    if (request.launch?.patient && !(await this.userEntitled(request.user, request.launch.patient))) {
+      return { kind: 'redirect', url: withParams(request.redirectUri, { error: 'access_denied', error_description: 'The signed-in user may not open this patient', state }) };
+    }
     const asked = new Set(request.scope.split(' '));
     const scope = approved.filter((s) => asked.has(s)).join(' ');
+    const granted = new Set(scope.split(' '));
     const fhirUser = request.user.fhirUser;
-    // EHR launch: the context the EHR bound; standalone: the signed-in patient for launch/patient
-    const patient = request.launch?.patient ?? (fhirUser.startsWith('Patient/') && asked.has('launch/patient') ? fhirUser.slice(8) : undefined);
-    const encounter = request.launch?.encounter;
+    // the context goes only with the scope the user left ticked: EHR launch, the context the EHR bound
+    // (`launch`); standalone, the signed-in patient (`launch/patient`)
+    const ehr = request.launch && granted.has('launch') ? request.launch : undefined;
+    const standalone = !request.launch && granted.has('launch/patient') && fhirUser.startsWith('Patient/') ? fhirUser.slice(8) : undefined;
+    const patient = ehr ? ehr.patient : standalone;
+    const encounter = ehr?.encounter;
     const code = randomBytes(32).toString('base64url');
     this.store.saveGrant('code', hash(code), {
+      // the family is fixed before the code exists, so that a replay can revoke whatever it led to
+      family: randomUUID(),
       clientId: request.client.id,
       scope,
       patient,
@@ -141,18 +198,17 @@ export class AuthorizationServer {
     return { kind: 'redirect', url: withParams(request.redirectUri, { code, state }) };
   }
 
-  /** Registers an EHR launch context (a patient and/or encounter) and returns its launch id (valid 5 minutes). */
-  registerLaunch(context: { patient?: string; encounter?: string }): string {
+  /** Registers an EHR launch context (a patient and/or encounter) and returns its launch id (valid for LAUNCH_TTL_MS). */
+  registerLaunch(context: LaunchContext): string {
     const id = randomBytes(18).toString('base64url');
-    for (const [k, v] of this.launches) if (v.expires < this.now()) this.launches.delete(k);
-    this.launches.set(id, { ...context, expires: this.now() + 5 * 60_000 });
+    this.launches.set(id, { ...context });
     return id;
   }
 
-  private pendingRequest(id: string): AuthorizationRequest | undefined {
+  /** The pending request, if it is still pending and belongs to this browser. */
+  private pendingRequest(id: string, browser: string | undefined): AuthorizationRequest | undefined {
     const r = this.pending.get(id);
-    if (!r || r.expires < this.now()) return undefined;
-    return r;
+    return r && browser !== undefined && sameSecret(r.browser, browser) ? r : undefined;
   }
 
   // ---- token endpoint ----
@@ -173,6 +229,8 @@ export class AuthorizationServer {
   private async clientCredentials(form: Record<string, string>, authorization: string | undefined) {
     const client = await authenticateClient(this.store, form, authorization, this.urls.token, this.now());
     if (client.type === 'public') throw new OAuthError('unauthorized_client', 'Public clients cannot use client_credentials');
+    const granular = granularScopeProblem(form.scope ?? '');
+    if (granular) throw new OAuthError('invalid_scope', granular);
     const scope = intersectScopes(form.scope ?? '', client.scope);
     const { resources } = parseScopes(scope);
     if (!resources.length || resources.some((s) => s.context !== 'system')) throw new OAuthError('invalid_scope', 'client_credentials grants system/ scopes the client is registered for');
@@ -186,8 +244,7 @@ export class AuthorizationServer {
     if (!used) throw new OAuthError('invalid_grant', 'The code is unknown or expired');
     const g = used.grant;
     if (used.reused) {
-      for (const jti of g.tokenIds ?? []) this.store.revoke(jti, this.now() + 24 * 3600 * 1000);
-      if (g.family) this.store.revokeFamily(g.family, this.now());
+      this.revokeFamily(g.family);
       throw new OAuthError('invalid_grant', 'The code was already used; tokens issued from it are revoked');
     }
     if (g.clientId !== client.id) throw new OAuthError('invalid_grant', 'The code was issued to another client');
@@ -196,12 +253,7 @@ export class AuthorizationServer {
     if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier) || createHash('sha256').update(verifier).digest('base64url') !== g.codeChallenge) {
       throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
     }
-    const family = randomUUID();
-    const body = await this.issue(client, { ...g, family });
-    this.store.saveGrant('code', hash(form.code), { ...g, family, tokenIds: [body.jti as string], expires: g.expires });
-    this.store.useGrant('code', hash(form.code), this.now());
-    delete body.jti;
-    return body;
+    return this.issueUnlessReplayed(client, g);
   }
 
   private async refresh(form: Record<string, string>, authorization: string | undefined) {
@@ -209,6 +261,7 @@ export class AuthorizationServer {
     const key = hash(form.refresh_token ?? '');
     const grant = this.store.peekGrant('refresh', key);
     if (!grant || grant.clientId !== client.id) throw new OAuthError('invalid_grant', 'The refresh token is not valid for this client');
+    if (grant.family && this.store.isFamilyRevoked(grant.family)) throw new OAuthError('invalid_grant', 'The refresh token has been revoked');
     let scope = grant.scope;
     if (form.scope) {
       // checked before the token is used, so a refused request does not spend it
@@ -220,19 +273,32 @@ export class AuthorizationServer {
     const used = this.store.useGrant('refresh', key, this.now());
     if (!used) throw new OAuthError('invalid_grant', 'The refresh token has expired');
     if (used.reused) {
-      if (used.grant.family) this.store.revokeFamily(used.grant.family, this.now());
+      this.revokeFamily(used.grant.family);
       throw new OAuthError('invalid_grant', 'The refresh token was already used; its family is revoked');
     }
-    const body = await this.issue(client, { ...used.grant, scope });
-    delete body.jti;
+    return this.issueUnlessReplayed(client, { ...used.grant, scope });
+  }
+
+  /**
+   * Issues the tokens of a grant just used; if a replay revoked its family while they were being
+   * issued, they are refused instead (they would be refused at every use anyway).
+   */
+  private async issueUnlessReplayed(client: ClientRecord, g: GrantRecord): Promise<Record<string, unknown>> {
+    const body = await this.issue(client, g);
+    if (g.family && this.store.isFamilyRevoked(g.family)) throw new OAuthError('invalid_grant', 'The grant was used twice at once; its family is revoked');
     return body;
+  }
+
+  private revokeFamily(family: string | undefined): void {
+    // longer than any token of the family lives, counting one issued while this runs
+    if (family) this.store.revokeFamily(family, this.now(), this.now() + REFRESH_TTL_MS + 24 * 3600 * 1000);
   }
 
   /** Issues the tokens of an authorization: access token, refresh token if asked, id_token if asked. */
   private async issue(client: ClientRecord, g: GrantRecord): Promise<Record<string, unknown>> {
     const other = parseScopes(g.scope).other;
-    const at = await this.tokens.issueAccessToken({ clientId: client.id, scope: g.scope, patient: g.patient, encounter: g.encounter, fhirUser: g.fhirUser, username: g.username }, APP_TOKEN_TTL_S);
-    const body: Record<string, unknown> = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: g.scope, jti: at.jti };
+    const at = await this.tokens.issueAccessToken({ clientId: client.id, scope: g.scope, patient: g.patient, encounter: g.encounter, fhirUser: g.fhirUser, username: g.username, family: g.family }, APP_TOKEN_TTL_S);
+    const body: Record<string, unknown> = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: g.scope };
     if (g.patient) body.patient = g.patient;
     if (g.encounter) body.encounter = g.encounter;
     if (g.patient) body.need_patient_banner = true;
@@ -240,46 +306,40 @@ export class AuthorizationServer {
     if (other.has('openid') && other.has('fhirUser') && g.fhirUser) body.id_token = await this.tokens.issueIdToken(client.id, g.fhirUser, g.nonce);
     if (other.has('offline_access') || other.has('online_access')) {
       const refresh = randomBytes(32).toString('base64url');
-      this.store.saveGrant('refresh', hash(refresh), { ...g, tokenIds: [at.jti], expires: this.now() + REFRESH_TTL_MS });
+      this.store.saveGrant('refresh', hash(refresh), { ...g, expires: this.now() + REFRESH_TTL_MS });
       body.refresh_token = refresh;
     }
     return body;
   }
 
-  // ---- introspection and revocation ----
+  // ---- revocation (introspection is in introspection.ts) ----
 
-  async introspect(token: string): Promise<Record<string, unknown>> {
-    try {
-      const c = await this.tokens.verifyAccessToken(token);
-      return {
-        active: true,
-        scope: c.scope,
-        client_id: c.clientId,
-        exp: c.exp,
-        ...(c.iat ? { iat: c.iat } : {}),
-        ...(c.patient ? { patient: c.patient } : {}),
-        ...(c.encounter ? { encounter: c.encounter } : {}),
-        ...(c.fhirUser ? { fhirUser: c.fhirUser, sub: c.fhirUser, iss: this.urls.fhirBase } : {}),
-        token_type: 'Bearer',
-      };
-    } catch {
-      return { active: false };
-    }
-  }
-
-  async revoke(token: string): Promise<void> {
+  /**
+   * RFC 7009 for an authenticated client: a refresh token revokes its family, an access token itself.
+   * Only the client a token was issued to may revoke it; an unknown token is answered as revoked.
+   */
+  async revoke(client: ClientRecord, token: string): Promise<void> {
+    const notYours = () => new OAuthError('invalid_grant', 'The token was issued to another client');
     const refresh = this.store.peekGrant('refresh', hash(token));
-    if (refresh?.family) {
-      this.store.revokeFamily(refresh.family, this.now());
+    if (refresh) {
+      if (refresh.clientId !== client.id) throw notYours();
+      this.revokeFamily(refresh.family);
       return;
     }
+    let claims;
     try {
-      const c = await this.tokens.verifyAccessToken(token);
-      this.store.revoke(c.jti, c.exp * 1000);
+      claims = await this.tokens.verifyAccessToken(token);
     } catch {
-      // RFC 7009: an invalid token is answered like a revoked one
+      return; // invalid, expired or already revoked
     }
+    if (claims.clientId !== client.id) throw notYours();
+    this.store.revoke(claims.jti, claims.exp * 1000);
   }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function hash(value: string): string {

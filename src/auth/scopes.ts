@@ -49,7 +49,11 @@ export function parseScopes(scope: string): { resources: ResourceScope[]; other:
   return { resources, other };
 }
 
-/** The scopes of `requested` that `allowed` covers (a client may only receive what it is registered for). */
+/**
+ * The scopes of `requested` that `allowed` covers (a client may only receive what it is registered for).
+ * A granular scope (`?query`) is covered only by the same scope registered with the same query: a broad
+ * registration must not let a client pick criteria of its own, which could select by anything.
+ */
 export function intersectScopes(requested: string, allowed: string): string {
   const allow = parseScopes(allowed);
   return requested
@@ -61,10 +65,33 @@ export function intersectScopes(requested: string, allowed: string): string {
       return allow.resources.some(
         (a) =>
           a.context === r.context &&
-          (a.resourceType === '*' || a.resourceType === r.resourceType) &&
+          (r.query ? a.resourceType === r.resourceType : a.resourceType === '*' || a.resourceType === r.resourceType) &&
           [...r.permissions].every((p) => a.permissions.has(p)) &&
-          (!a.query || a.query === r.query)
+          a.query === r.query
       );
     })
     .join(' ');
+}
+
+/** The search result parameters that may restrict a granular scope (the rest shape results or join). */
+const GRANULAR_SPECIAL = new Set(['_id', '_tag', '_security', '_profile', '_source', '_lastUpdated']);
+
+/**
+ * Why the granular scopes of a scope string are refused, or undefined. Their criteria must be plain
+ * `name=value` pairs: no chains (`subject.name`), no `_has`, no modifiers (`code:not`), no result
+ * parameters. Kept this simple so that what a scope selects is plain to read and to enforce.
+ */
+export function granularScopeProblem(scope: string): string | undefined {
+  for (const r of parseScopes(scope).resources) {
+    if (!r.query) continue;
+    for (const part of r.query.split('&')) {
+      const eq = part.indexOf('=');
+      const name = eq < 0 ? part : part.slice(0, eq);
+      const plain = /^[A-Za-z][A-Za-z0-9-]*$/.test(name) || GRANULAR_SPECIAL.has(name);
+      if (!plain || eq < 0 || eq === part.length - 1) {
+        return `The scope ${r.text} uses "${name}": granular scopes allow only plain name=value criteria (no chains, _has, modifiers or result parameters)`;
+      }
+    }
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { redirectUrisProblem } from './redirect-uri';
 
 export type ClientType = 'public' | 'confidential-symmetric' | 'confidential-asymmetric';
 
@@ -41,13 +42,18 @@ export interface GrantRecord {
   username?: string;
   redirectUri?: string;
   codeChallenge?: string;
-  /** Refresh-token family: reuse of a rotated token revokes the whole family (RFC 9700 §4.14.2). */
+  /**
+   * The family of everything issued from one authorization: its code, refresh tokens and access tokens
+   * (which carry it as a claim). Replaying a code or a rotated refresh token revokes the whole family
+   * (RFC 9700 §4.14.2).
+   */
   family?: string;
-  /** Access token ids issued from this grant (revoked with it). */
-  tokenIds?: string[];
   nonce?: string;
   expires: number;
 }
+
+/** A client that may not be registered as given (its message says why). */
+export class ClientRegistrationError extends Error {}
 
 /**
  * Persistence of the authorization server (clients, users, codes, refresh tokens, replayed assertion
@@ -66,6 +72,7 @@ export class AuthStore {
       CREATE TABLE IF NOT EXISTS grant_record (kind TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (kind, key)) STRICT;
       CREATE TABLE IF NOT EXISTS seen_jti (iss TEXT NOT NULL, jti TEXT NOT NULL, expires INTEGER NOT NULL, PRIMARY KEY (iss, jti)) STRICT;
       CREATE TABLE IF NOT EXISTS revoked (jti TEXT PRIMARY KEY, expires INTEGER NOT NULL) STRICT;
+      CREATE TABLE IF NOT EXISTS revoked_family (family TEXT PRIMARY KEY, expires INTEGER NOT NULL) STRICT;
     `);
     // stores created before users could be administrators: their users are not
     const columns = this.db.prepare('PRAGMA table_info(user)').all() as { name: string }[];
@@ -76,7 +83,11 @@ export class AuthStore {
     const row = this.db.prepare('SELECT json FROM client WHERE id = ?').get(id) as { json: string } | undefined;
     return row && (JSON.parse(row.json) as ClientRecord);
   }
+  /** Registers or replaces a client; throws ClientRegistrationError for a redirect URI that may not be used. */
   putClient(c: ClientRecord): void {
+    // every way of registering a client ends here, so this is where the rule cannot be skipped
+    const problem = redirectUrisProblem(c.redirectUris);
+    if (problem) throw new ClientRegistrationError(`Client ${c.id}: ${problem}`);
     this.db.prepare('INSERT OR REPLACE INTO client (id, json) VALUES (?, ?)').run(c.id, JSON.stringify(c));
   }
   removeClient(id: string): boolean {
@@ -105,14 +116,16 @@ export class AuthStore {
     this.db.prepare('INSERT OR REPLACE INTO grant_record (kind, key, json, expires, used) VALUES (?, ?, ?, ?, 0)').run(kind, key, JSON.stringify(g), g.expires);
   }
 
-  /** Marks a code or refresh token used and returns it with whether it had been used before. */
+  /**
+   * Marks a code or refresh token used and returns it with whether it had been used before. One
+   * statement, so two simultaneous uses cannot both see it unused. A used one is returned even after it
+   * expired, so that a late replay is still detected.
+   */
   useGrant(kind: 'code' | 'refresh', key: string, now: number): { grant: GrantRecord; reused: boolean } | undefined {
-    const row = this.db.prepare('SELECT json, used, expires FROM grant_record WHERE kind = ? AND key = ?').get(kind, key) as
-      | { json: string; used: number; expires: number }
-      | undefined;
-    if (!row || row.expires < now) return undefined;
-    this.db.prepare('UPDATE grant_record SET used = 1 WHERE kind = ? AND key = ?').run(kind, key);
-    return { grant: JSON.parse(row.json) as GrantRecord, reused: row.used === 1 };
+    const row = this.db
+      .prepare('UPDATE grant_record SET used = used + 1 WHERE kind = ? AND key = ? AND (expires >= ? OR used > 0) RETURNING json, used')
+      .get(kind, key, now) as { json: string; used: number } | undefined;
+    return row && { grant: JSON.parse(row.json) as GrantRecord, reused: row.used > 1 };
   }
 
   peekGrant(kind: 'code' | 'refresh', key: string): GrantRecord | undefined {
@@ -120,15 +133,18 @@ export class AuthStore {
     return row && (JSON.parse(row.json) as GrantRecord);
   }
 
-  /** Revokes every refresh token of a family and the access tokens issued from them. */
-  revokeFamily(family: string, now: number): void {
-    const rows = this.db.prepare("SELECT key, json, expires FROM grant_record WHERE kind = 'refresh'").all() as { key: string; json: string; expires: number }[];
-    for (const r of rows) {
-      const g = JSON.parse(r.json) as GrantRecord;
-      if (g.family !== family) continue;
-      this.db.prepare("UPDATE grant_record SET used = 1, expires = ? WHERE kind = 'refresh' AND key = ?").run(now - 1, r.key);
-      for (const jti of g.tokenIds ?? []) this.revoke(jti, now + 24 * 3600 * 1000);
-    }
+  /**
+   * Revokes a family: its refresh tokens expire, and access tokens carrying it are refused until
+   * `until` (past the life of any token issued from it, including one being issued right now).
+   */
+  revokeFamily(family: string, now: number, until: number): void {
+    this.db.prepare('DELETE FROM revoked_family WHERE expires < ?').run(now);
+    this.db.prepare('INSERT OR REPLACE INTO revoked_family (family, expires) VALUES (?, ?)').run(family, until);
+    this.db.prepare("UPDATE grant_record SET used = used + 1, expires = ? WHERE kind = 'refresh' AND json_extract(json, '$.family') = ?").run(now - 1, family);
+  }
+
+  isFamilyRevoked(family: string): boolean {
+    return this.db.prepare('SELECT 1 FROM revoked_family WHERE family = ?').get(family) !== undefined;
   }
 
   /** Records an assertion id; false if it was seen before (replay). */

@@ -12,6 +12,8 @@ export interface AccessClaims {
   fhirUser?: string;
   /** The signed-in user's name (claim `username`), for what the user registry says of them. */
   username?: string;
+  /** The grant family the token was issued from (authorization code and refresh): revoked with it. */
+  family?: string;
 }
 
 export interface TokenSettings {
@@ -23,11 +25,21 @@ export interface TokenSettings {
   external?: { issuer: string; jwksUrl: string };
 }
 
+/** The bearer token of an Authorization header (RFC 6750 §2.1), if it carries one. */
+export function bearerToken(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const auth = headers.authorization;
+  const value = Array.isArray(auth) ? auth[0] : auth;
+  return value && /^Bearer\s+\S+$/i.test(value) ? value.replace(/^Bearer\s+/i, '') : undefined;
+}
+
 function unauthorized(description: string): FhirError {
   return new FhirError('unauthorized', 'FHIR-0401-TOKEN', description, {
     headers: { 'WWW-Authenticate': `Bearer realm="fhir", error="invalid_token", error_description="${description.replace(/"/g, "'")}"` },
   });
 }
+
+/** jose checks exp only when it is present: a token without one would never expire. */
+const REQUIRED_CLAIMS = ['exp', 'jti'];
 
 /** Signs and verifies access tokens and id_tokens (JWTs, RS256) with jose; never hand-made crypto. */
 export class TokenService {
@@ -50,6 +62,7 @@ export class TokenService {
       ...(claims.encounter ? { encounter: claims.encounter } : {}),
       ...(claims.fhirUser ? { fhirUser: claims.fhirUser } : {}),
       ...(claims.username ? { username: claims.username } : {}),
+      ...(claims.family ? { family: claims.family } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', kid: this.keys.current.kid, typ: 'at+jwt' })
       .setIssuer(this.settings.issuer)
@@ -76,16 +89,19 @@ export class TokenService {
   /** Verifies a bearer token: signature, issuer, audience (this FHIR base), expiry, revocation. */
   async verifyAccessToken(token: string): Promise<AccessClaims & { jti: string; exp: number; iat?: number }> {
     let payload: JWTPayload;
+    let own = true;
     try {
       const iss = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')).iss as string | undefined;
       if (this.externalJwks && iss === this.settings.external?.issuer) {
-        ({ payload } = await jwtVerify(token, this.externalJwks, { issuer: iss, audience: this.settings.audience }));
+        own = false;
+        ({ payload } = await jwtVerify(token, this.externalJwks, { issuer: iss, audience: this.settings.audience, requiredClaims: REQUIRED_CLAIMS }));
       } else {
         ({ payload } = await jwtVerify(token, (header) => this.keyFor(header.kid), {
           issuer: this.settings.issuer,
           audience: this.settings.audience,
           algorithms: ['RS256'],
           typ: 'at+jwt',
+          requiredClaims: REQUIRED_CLAIMS,
         }));
       }
     } catch (err) {
@@ -93,6 +109,8 @@ export class TokenService {
       throw unauthorized(code === 'ERR_JWT_EXPIRED' ? 'The access token has expired' : 'The access token is not valid for this server');
     }
     if (!payload.jti || this.store.isRevoked(payload.jti)) throw unauthorized('The access token has been revoked');
+    const family = own && typeof payload.family === 'string' ? payload.family : undefined;
+    if (family && this.store.isFamilyRevoked(family)) throw unauthorized('The access token has been revoked');
     const clientId = (payload.client_id ?? payload.azp ?? payload.sub) as string | undefined;
     if (!clientId || typeof payload.scope !== 'string') throw unauthorized('The access token carries no client or scope');
     return {
@@ -103,6 +121,7 @@ export class TokenService {
       fhirUser: payload.fhirUser as string | undefined,
       // an external issuer's users are not in this server's registry
       username: payload.iss === this.settings.issuer ? (payload.username as string | undefined) : undefined,
+      family,
       jti: payload.jti,
       exp: payload.exp as number,
       iat: payload.iat,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { hashSecret } from '../auth/passwords';
+import { redirectUrisProblem } from '../auth/redirect-uri';
 import { AuthStore, type ClientRecord, type ClientType } from '../auth/store';
 import { loadConfig } from '../config';
 import { runCommand } from './command';
@@ -9,6 +10,7 @@ import { runCommand } from './command';
 const USAGE = `Usage: npm run admin -- <command>
   client add --id ID --type public|confidential-symmetric|confidential-asymmetric --scope "SCOPES"
              [--name NAME] [--redirect-uri URI]... [--origin ORIGIN]... [--jwks-file FILE | --jwks-url URL]
+             (redirect URIs: https, or http on 127.0.0.1, [::1] or localhost; no fragment)
              (a confidential symmetric client's secret is generated and printed once)
   client list
   client remove ID
@@ -54,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
         ...(values['jwks-url'] ? { jwksUrl: values['jwks-url'] } : {}),
       };
       if (type === 'confidential-asymmetric' && !client.jwks && !client.jwksUrl) return usage('an asymmetric client needs --jwks-file or --jwks-url');
+      const problem = redirectUrisProblem(client.redirectUris);
+      if (problem) return usage(problem);
       let secret: string | undefined;
       if (type === 'confidential-symmetric') {
         secret = randomBytes(32).toString('base64url');

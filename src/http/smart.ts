@@ -1,12 +1,14 @@
 import cors from 'cors';
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { authenticateClient, OAuthError } from '../auth/client-auth';
-import { describeScope } from '../auth/describe';
+import { introspect } from '../auth/introspection';
+import { launchRefusal } from '../auth/launch-registration';
 import type { AuthDecision } from '../auth/audit';
-import type { AuthorizationServer, AuthorizeResult } from '../auth/oauth';
-import { parseScopes } from '../auth/scopes';
-import { FhirError } from '../fhir/errors';
+import { PENDING_TTL_MS, type AuthorizationServer } from '../auth/oauth';
+import type { ClientRecord } from '../auth/store';
+import { NO_STORE, render } from './auth-pages';
+import { BrowserBinding } from './browser-binding';
 
 /** SMART discovery (SMART App Launch 2.x, conformance.html): what this authorization server offers. */
 export function smartConfiguration(fhirBase: string, origin: string) {
@@ -20,6 +22,8 @@ export function smartConfiguration(fhirBase: string, origin: string) {
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt', 'none'],
     scopes_supported: ['openid', 'fhirUser', 'launch', 'launch/patient', 'offline_access', 'online_access', 'patient/*.rs', 'patient/*.read', 'user/*.cruds', 'user/*.*', 'system/*.cruds', 'system/*.*'],
     response_types_supported: ['code'],
     code_challenge_methods_supported: ['S256'],
@@ -51,15 +55,29 @@ function form(req: Request): Record<string, string> {
   return out;
 }
 
-const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+/** Failed sign-ins for one user name, from any address, before it is refused for the rest of the window. */
+const ACCOUNT_FAILURES = 5;
+const ACCOUNT_WINDOW_MS = 15 * 60_000;
+
+export interface SmartRouterOptions {
+  fhirBase: string;
+  /** Whether a browser origin may call the token and revocation endpoints. */
+  corsOrigins: (origin: string) => boolean;
+  audit?: (d: AuthDecision) => void;
+  /**
+   * Whether the patient is visible to the caller of these headers: asked of the FHIR core (a read of
+   * Patient/{id} with the caller's own request context), so that its access rules decide.
+   */
+  patientVisible: (headers: Record<string, string | string[] | undefined>, patientId: string) => Promise<boolean>;
+  /** Where unexpected errors go. */
+  onError?: (err: unknown) => void;
+}
 
 /** The OAuth endpoints and discovery documents, mounted before the FHIR endpoint. */
-export function smartRouter(
-  server: AuthorizationServer,
-  fhirBase: string,
-  corsOrigins: (origin: string) => boolean,
-  audit: (d: AuthDecision) => void = () => undefined
-): Router {
+export function smartRouter(server: AuthorizationServer, options: SmartRouterOptions): Router {
+  const { fhirBase, corsOrigins } = options;
+  const audit = options.audit ?? (() => undefined);
+  const log = options.onError ?? (() => undefined);
   const router = express.Router();
   const origin = new URL(fhirBase).origin;
   const basePath = new URL(fhirBase).pathname.replace(/\/+$/, '');
@@ -79,42 +97,71 @@ export function smartRouter(
   const limiter = (limit: number) => rateLimit({ windowMs: 60_000, limit, standardHeaders: 'draft-7', legacyHeaders: false });
   const appCors = cors({ origin: (o, cb) => cb(null, !o || corsOrigins(o)), methods: ['POST'] });
 
-  const authorize = (req: Request, res: Response) => render(res, server.authorize({ ...(req.query as Record<string, string>), ...form(req) }));
+  const browser = new BrowserBinding(fhirBase, PENDING_TTL_MS);
+  const authorize = (req: Request, res: Response) => {
+    const binding = browser.bindingFor(req);
+    const result = server.authorize({ ...(req.query as Record<string, string>), ...form(req) }, binding);
+    if (result.kind === 'login') browser.set(res, binding);
+    render(res, result);
+  };
+  const fromThisOrigin = (req: Request, res: Response, next: NextFunction) => {
+    if (browser.fromThisOrigin(req)) next();
+    else render(res, { kind: 'error-page', status: 403, message: 'This form was sent from another site; start again from the app.' });
+  };
   router.get('/auth/authorize', limiter(120), authorize);
   router.post('/auth/authorize', limiter(120), urlencoded, authorize);
-  router.post('/auth/login', limiter(10), urlencoded, async (req, res) => {
+  // per user name as well as per address: guessing one account's password from many addresses is
+  // stopped too. Only failures count; past the limit the name is refused until the window ends.
+  const accountLimiter = rateLimit({
+    windowMs: ACCOUNT_WINDOW_MS,
+    limit: ACCOUNT_FAILURES,
+    standardHeaders: false,
+    legacyHeaders: false,
+    requestPropertyName: 'accountRateLimit',
+    keyGenerator: (req) => `user:${(form(req).username ?? '').slice(0, 256)}`,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.locals.signedIn === true,
+    handler: (req, res, next) => {
+      const reset = (req as Request & { accountRateLimit?: { resetTime?: Date } }).accountRateLimit?.resetTime;
+      res.set('Retry-After', String(Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + ACCOUNT_WINDOW_MS) - Date.now()) / 1000))));
+      res.locals.accountThrottled = true;
+      next();
+    },
+  });
+  router.post('/auth/login', limiter(10), urlencoded, fromThisOrigin, accountLimiter, async (req, res) => {
     const f = form(req);
-    const result = await server.login(f.request ?? '', f.username ?? '', f.password ?? '');
+    const throttled = res.locals.accountThrottled === true;
+    const result = await server.login(f.request ?? '', browser.of(req), f.username ?? '', f.password ?? '', throttled);
+    res.locals.signedIn = result.kind === 'consent';
     if (result.kind === 'consent' || result.kind === 'login') {
-      audit({ action: 'login', success: result.kind === 'consent', clientId: result.request.client.id, user: result.request.user?.fhirUser, detail: result.kind === 'login' ? `sign-in failed for ${f.username?.slice(0, 64)}` : undefined, sourceAddress: req.ip });
+      const detail = result.kind === 'consent' ? undefined : `sign-in ${throttled ? 'refused (too many failures)' : 'failed'} for ${f.username?.slice(0, 64)}`;
+      audit({ action: 'login', success: result.kind === 'consent', clientId: result.request.client.id, user: result.request.user?.fhirUser, detail, sourceAddress: req.ip });
     }
     render(res, result);
   });
-  router.post('/auth/consent', limiter(60), urlencoded, (req, res) => {
+  router.post('/auth/consent', limiter(60), urlencoded, fromThisOrigin, async (req, res) => {
     const f = form(req);
     const approved = f.decision === 'approve' ? Object.keys(f).filter((k) => k.startsWith('scope:')).map((k) => k.slice(6)) : null;
-    render(res, server.consent(f.request ?? '', approved));
+    render(res, await server.consent(f.request ?? '', browser.of(req), approved));
   });
 
   // SMART EHR launch: an EHR (a user or system token allowed to read the patient) registers the context
   // it is about to launch an app in, and passes the returned id as the app's `launch` parameter
   router.post('/auth/launch', limiter(120), express.json({ limit: '4kb' }), async (req, res) => {
+    const refuse = (status: number, error: string, description: string) => res.status(status).json({ error, error_description: description });
     try {
-      const claims = await server.authenticate(req.headers);
       const body = (req.body ?? {}) as { patient?: unknown; encounter?: unknown };
       const id = (v: unknown) => (typeof v === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(v) ? v : undefined);
       const patient = id(body.patient);
       const encounter = id(body.encounter);
-      if (!patient && !encounter) {
-        res.status(400).json({ error: 'invalid_request', error_description: 'patient or encounter (ids) required' });
-        return;
-      }
-      const readsPatients = parseScopes(claims.scope).resources.some((s) => s.permissions.has('r') && (s.resourceType === 'Patient' || s.resourceType === '*'));
-      if (!readsPatients) throw new FhirError('forbidden', 'FHIR-0403-SCOPE', 'Registering a launch needs read access to patients');
+      const refusal = await launchRefusal(server.tokens, req.headers);
+      if (refusal) return refuse(refusal.status, refusal.error, refusal.description);
+      if (!patient && !encounter) return refuse(400, 'invalid_request', 'patient or encounter (ids) required');
+      if (patient && !(await options.patientVisible(req.headers, patient))) return refuse(403, 'access_denied', 'The patient is not visible to this token');
       res.json({ launch: server.registerLaunch({ patient, encounter }) });
     } catch (err) {
-      const status = (err as { status?: number }).status ?? 500;
-      res.status(status === 403 ? 403 : 401).json({ error: status === 403 ? 'insufficient_scope' : 'invalid_token' });
+      log(err);
+      refuse(500, 'server_error', 'Unexpected error');
     }
   });
 
@@ -135,30 +182,37 @@ export function smartRouter(
   router.post('/auth/introspect', limiter(300), urlencoded, async (req, res) => {
     res.set(NO_STORE);
     try {
-      await requireClient(server, req);
-      res.json(await server.introspect(form(req).token ?? ''));
+      const caller = await introspectingClient(server, req);
+      res.json(await introspect(server.tokens, server.urls.fhirBase, caller, form(req).token ?? ''));
     } catch (err) {
       oauthError(res, err);
     }
   });
+  // RFC 7009 §2.1: the client authenticates as at the token endpoint (a public client by its client_id)
+  router.options('/auth/revoke', appCors);
   router.post('/auth/revoke', limiter(300), appCors, urlencoded, async (req, res) => {
-    await server.revoke(form(req).token ?? '');
-    res.status(200).end();
+    res.set(NO_STORE);
+    try {
+      const f = form(req);
+      const client = await authenticateClient(server.store, f, req.headers.authorization, server.urls.token, Date.now());
+      await server.revoke(client, f.token ?? '');
+      res.status(200).end();
+    } catch (err) {
+      oauthError(res, err);
+    }
   });
   return router;
 }
 
-/** Introspection is for registered confidential clients (RFC 7662 §2.1) or a bearer with a valid token. */
-async function requireClient(server: AuthorizationServer, req: Request): Promise<void> {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) {
-    await server.tokens.verifyAccessToken(auth.slice(7)).catch(() => {
-      throw new OAuthError('invalid_client', 'Introspection needs client authentication', 401);
-    });
-    return;
-  }
-  const client = await authenticateClient(server.store, form(req), auth, server.urls.token, Date.now());
+/**
+ * Introspection answers only an authenticated confidential client (RFC 7662 §2.1: client_secret_basic
+ * or private_key_jwt). A bearer token is not accepted: it would let any token holder probe others.
+ */
+async function introspectingClient(server: AuthorizationServer, req: Request): Promise<ClientRecord> {
+  if (req.headers.authorization?.startsWith('Bearer ')) throw new OAuthError('invalid_client', 'Introspection needs client authentication, not a bearer token', 401);
+  const client = await authenticateClient(server.store, form(req), req.headers.authorization, server.urls.token, Date.now());
   if (client.type === 'public') throw new OAuthError('invalid_client', 'Introspection needs a confidential client', 401);
+  return client;
 }
 
 /** The client a token request claims to be (for the audit trail; authentication decides whether it is). */
@@ -181,62 +235,6 @@ function oauthError(res: Response, err: unknown): void {
   } else {
     res.status(500).json({ error: 'server_error', error_description: 'Unexpected error' });
   }
-}
-
-function render(res: Response, result: AuthorizeResult): void {
-  res.set({ ...NO_STORE, // no form-action: the consent form's answer is a redirect to the app, which form-action would block
-    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" });
-  switch (result.kind) {
-    case 'redirect':
-      res.redirect(302, result.url);
-      return;
-    case 'error-page':
-      res.status(400).type('html').send(page('Cannot continue', `<p>${esc(result.message)}</p>`));
-      return;
-    case 'login':
-      res.type('html').send(
-        page(
-          `Sign in to share your records with ${esc(result.request.client.name)}`,
-          `${result.error ? `<p role="alert">${esc(result.error)}</p>` : ''}
-<form method="post" action="/auth/login">
-<input type="hidden" name="request" value="${esc(result.request.id)}">
-<label>User name <input name="username" autocomplete="username" required></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit">Sign in</button>
-</form>`
-        )
-      );
-      return;
-    case 'consent': {
-      const items = result.request.scope
-        .split(' ')
-        .map((s) => `<li><label><input type="checkbox" name="scope:${esc(s)}" checked> ${esc(describeScope(s))} <code>${esc(s)}</code></label></li>`)
-        .join('\n');
-      res.type('html').send(
-        page(
-          `${esc(result.request.client.name)} asks to`,
-          `<form method="post" action="/auth/consent">
-<input type="hidden" name="request" value="${esc(result.request.id)}">
-<ul>${items}</ul>
-<p>Untick anything you do not want to share. You can revoke access at any time.</p>
-<button type="submit" name="decision" value="approve">Allow</button>
-<button type="submit" name="decision" value="deny">Deny</button>
-</form>`
-        )
-      );
-      return;
-    }
-  }
-}
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
-<style>body{font-family:sans-serif;max-width:36em;margin:2em auto}label{display:block;margin:.5em 0}</style></head>
-<body><h1>${title}</h1>${body}</body></html>`;
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
 /** The CapabilityStatement's rest.security for SMART (with the oauth-uris extension). */

@@ -66,7 +66,7 @@ describe('resource server', () => {
     const active = await t.http.post('/auth/introspect').set('Authorization', basic('backend', secret)).type('form').send({ token });
     expect(active.body).toMatchObject({ active: true, client_id: 'backend', scope: 'system/Patient.rs' });
     expect(active.body.exp).toBeGreaterThan(Date.now() / 1000);
-    expect((await t.http.post('/auth/revoke').type('form').send({ token })).status).toBe(200);
+    expect((await t.http.post('/auth/revoke').set('Authorization', basic('backend', secret)).type('form').send({ token })).status).toBe(200);
     expect((await t.http.get('/fhir/Patient').set('Authorization', `Bearer ${token}`)).status).toBe(401);
     const inactive = await t.http.post('/auth/introspect').set('Authorization', basic('backend', secret)).type('form').send({ token });
     expect(inactive.body).toEqual({ active: false });

@@ -7,8 +7,8 @@ export const BASE = 'http://localhost:8080/fhir';
 export const REDIRECT = 'https://app.example.org/callback';
 
 /** A server with SMART on, and direct access to its client and user registry. */
-export async function startSmartServer(): Promise<TestServer & { auth: AuthStore }> {
-  const t = await startTestServer({ FHIR_AUTH: 'smart', FHIR_AUDIT: 'off' });
+export async function startSmartServer(env: Record<string, string> = {}): Promise<TestServer & { auth: AuthStore }> {
+  const t = await startTestServer({ FHIR_AUTH: 'smart', FHIR_AUDIT: 'off', ...env });
   const auth = new AuthStore(t.dataDir);
   const close = t.close;
   return Object.assign(t, {
@@ -49,14 +49,21 @@ export function pkce(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-/** The standalone launch, as a browser would do it: authorize, sign in, consent, exchange the code. */
-export async function launch(
+/** The browser binding cookie (`name=value`) an /auth/authorize page set: sign-in and consent need it back. */
+export function signinCookie(res: { headers: Record<string, unknown> }): string {
+  const cookie = ((res.headers['set-cookie'] ?? []) as string[]).find((c) => /^(__Host-)?fhir-signin=/.test(c));
+  if (!cookie) throw new Error('no sign-in cookie set');
+  return cookie.split(';')[0];
+}
+
+/** The standalone launch up to the code, as a browser would do it: authorize, sign in, consent, with its cookie. */
+export async function authorizeCode(
   t: TestServer,
   clientId: string,
   scope: string,
   user: { username: string; password?: string },
   approve: (scopes: string[]) => string[] = (s) => s
-): Promise<{ status: number; body: any; code: string; verifier: string }> {
+): Promise<{ code: string; verifier: string }> {
   const { verifier, challenge } = pkce();
   const auth = await t.http.get('/auth/authorize').query({
     response_type: 'code',
@@ -70,15 +77,32 @@ export async function launch(
   });
   if (auth.status !== 200) throw new Error(`authorize: ${auth.status} ${auth.headers.location ?? auth.text}`);
   const requestId = /name="request" value="([^"]+)"/.exec(auth.text)?.[1] as string;
-  const login = await t.http.post('/auth/login').type('form').send({ request: requestId, username: user.username, password: user.password ?? 'correct horse' });
+  const cookie = signinCookie(auth);
+  const login = await t.http.post('/auth/login').set('Cookie', cookie).type('form').send({ request: requestId, username: user.username, password: user.password ?? 'correct horse' });
   const offered = [...login.text.matchAll(/name="scope:([^"]+)"/g)].map((m) => m[1].replace(/&#39;/g, "'").replace(/&amp;/g, '&'));
   const form: Record<string, string> = { request: requestId, decision: 'approve' };
   for (const s of approve(offered)) form[`scope:${s}`] = 'on';
-  const consent = await t.http.post('/auth/consent').type('form').send(form);
+  const consent = await t.http.post('/auth/consent').set('Cookie', cookie).type('form').send(form);
   const location = new URL(consent.headers.location);
   if (location.searchParams.get('state') !== 'st-123') throw new Error('state not echoed');
-  const code = location.searchParams.get('code') as string;
-  const token = await t.http.post('/auth/token').type('form').send({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, code_verifier: verifier });
+  return { code: location.searchParams.get('code') as string, verifier };
+}
+
+/** The code exchanged for tokens at the token endpoint, as a public client. */
+export function exchangeCode(t: TestServer, clientId: string, code: string, verifier: string) {
+  return t.http.post('/auth/token').type('form').send({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, code_verifier: verifier });
+}
+
+/** The standalone launch, as a browser would do it: authorize, sign in, consent, exchange the code. */
+export async function launch(
+  t: TestServer,
+  clientId: string,
+  scope: string,
+  user: { username: string; password?: string },
+  approve: (scopes: string[]) => string[] = (s) => s
+): Promise<{ status: number; body: any; code: string; verifier: string }> {
+  const { code, verifier } = await authorizeCode(t, clientId, scope, user, approve);
+  const token = await exchangeCode(t, clientId, code, verifier);
   return { status: token.status, body: token.body, code, verifier };
 }
 

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { addPublicClient, addUser, launch, pkce, startSmartServer, BASE, REDIRECT } from './helpers';
+import { addPublicClient, addUser, launch, pkce, signinCookie, startSmartServer, BASE, REDIRECT } from './helpers';
 
 let t: Awaited<ReturnType<typeof startSmartServer>>;
 beforeAll(async () => {
@@ -34,8 +34,9 @@ describe('standalone launch: authorization code with PKCE', () => {
   it('denial redirects with access_denied and the state', async () => {
     const page = await authorize({});
     const request = /name="request" value="([^"]+)"/.exec(page.text)?.[1] as string;
-    await t.http.post('/auth/login').type('form').send({ request, username: 'ann', password: 'correct horse' });
-    const res = await t.http.post('/auth/consent').type('form').send({ request, decision: 'deny' });
+    const cookie = signinCookie(page);
+    await t.http.post('/auth/login').set('Cookie', cookie).type('form').send({ request, username: 'ann', password: 'correct horse' });
+    const res = await t.http.post('/auth/consent').set('Cookie', cookie).type('form').send({ request, decision: 'deny' });
     const url = new URL(res.headers.location);
     expect(url.searchParams.get('error')).toBe('access_denied');
     expect(url.searchParams.get('state')).toBe('s1');
@@ -44,7 +45,8 @@ describe('standalone launch: authorization code with PKCE', () => {
   it('a wrong password shows the sign-in page again', async () => {
     const page = await authorize({});
     const request = /name="request" value="([^"]+)"/.exec(page.text)?.[1] as string;
-    const res = await t.http.post('/auth/login').type('form').send({ request, username: 'ann', password: 'wrong' });
+    const cookie = signinCookie(page);
+    const res = await t.http.post('/auth/login').set('Cookie', cookie).type('form').send({ request, username: 'ann', password: 'wrong' });
     expect(res.text).toContain('Wrong user name or password');
   });
 
@@ -84,8 +86,9 @@ describe('standalone launch: authorization code with PKCE', () => {
     const { challenge } = pkce();
     const page = await authorize({ code_challenge: challenge });
     const request = /name="request" value="([^"]+)"/.exec(page.text)?.[1] as string;
-    await t.http.post('/auth/login').type('form').send({ request, username: 'ann', password: 'correct horse' });
-    const consent = await t.http.post('/auth/consent').type('form').send({ request, decision: 'approve', 'scope:patient/*.rs': 'on' });
+    const cookie = signinCookie(page);
+    await t.http.post('/auth/login').set('Cookie', cookie).type('form').send({ request, username: 'ann', password: 'correct horse' });
+    const consent = await t.http.post('/auth/consent').set('Cookie', cookie).type('form').send({ request, decision: 'approve', 'scope:patient/*.rs': 'on' });
     const code = new URL(consent.headers.location).searchParams.get('code') as string;
     const otherRedirect = await t.http.post('/auth/token').type('form').send({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.org/other', client_id: 'app', code_verifier: pkce().verifier });
     expect(otherRedirect.body.error).toBe('invalid_grant');
@@ -99,8 +102,9 @@ describe('standalone launch: authorization code with PKCE', () => {
 async function freshCode(): Promise<string> {
   const page = await authorize({});
   const request = /name="request" value="([^"]+)"/.exec(page.text)?.[1] as string;
-  await t.http.post('/auth/login').type('form').send({ request, username: 'ann', password: 'correct horse' });
-  const consent = await t.http.post('/auth/consent').type('form').send({ request, decision: 'approve', 'scope:patient/*.rs': 'on' });
+  const cookie = signinCookie(page);
+  await t.http.post('/auth/login').set('Cookie', cookie).type('form').send({ request, username: 'ann', password: 'correct horse' });
+  const consent = await t.http.post('/auth/consent').set('Cookie', cookie).type('form').send({ request, decision: 'approve', 'scope:patient/*.rs': 'on' });
   return new URL(consent.headers.location).searchParams.get('code') as string;
 }
 
