@@ -1,5 +1,5 @@
 import { hashSecret } from '../../src/auth/passwords';
-import { addPublicClient, addSecretClient, addUser, launch, pkce, startSmartServer, systemToken, BASE, FHIR_JSON, REDIRECT } from '../smart/helpers';
+import { addPublicClient, addSecretClient, addUser, launch, pkce, signinCookie, startSmartServer, systemToken, BASE, FHIR_JSON, REDIRECT } from '../smart/helpers';
 
 /**
  * The people, records and tokens every access suite runs against, and what each kind of token is meant
@@ -255,11 +255,14 @@ export async function ehrLaunchToken(a: Access, client: string, scope: string, u
     code_challenge_method: 'S256',
   });
   const request = /name="request" value="([^"]+)"/.exec(page.text)?.[1] as string;
-  await t.http.post('/auth/login').type('form').send({ request, username, password: 'correct horse' });
+  const cookie = signinCookie(page);
+  await t.http.post('/auth/login').set('Cookie', cookie).type('form').send({ request, username, password: 'correct horse' });
   const form: Record<string, string> = { request, decision: 'approve' };
   for (const s of `launch ${scope}`.split(' ')) form[`scope:${s}`] = 'on';
-  const consent = await t.http.post('/auth/consent').type('form').send(form);
-  const code = new URL(consent.headers.location).searchParams.get('code') as string;
+  const consent = await t.http.post('/auth/consent').set('Cookie', cookie).type('form').send(form);
+  const location = new URL(consent.headers.location);
+  if (location.searchParams.get('error')) throw new Error(`consent: ${location.searchParams.get('error')}`);
+  const code = location.searchParams.get('code') as string;
   const res = await t.http.post('/auth/token').type('form').send({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: client, code_verifier: verifier });
   if (res.status !== 200 || res.body.patient !== patientId) throw new Error(`token: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.access_token as string;

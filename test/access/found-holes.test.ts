@@ -34,9 +34,15 @@ const ownA = (id: string) => observation(id, 'A', 'vital-signs', '8867-4');
 
 describe('found holes', () => {
   it('mixed scopes', async () => {
-    // patient/*.rs for the launch patient A, user/*.rs of a user who is a third patient C: A's and C's records, never B's
+    // the hole: patient/*.rs for launch patient A with user/*.rs of a user who is a third patient C read every
+    // patient's data. A Patient user is now entitled to no launch but their own...
     await addUser(a.t.auth, 'cleo', 'Patient/pat-C');
-    const mixed = api(a.t, await ehrLaunchToken(a, 'mixed-app', 'openid fhirUser patient/*.rs user/*.rs', 'cleo', 'pat-A'));
+    await expect(ehrLaunchToken(a, 'mixed-app', 'openid fhirUser patient/*.rs user/*.rs', 'cleo', 'pat-A')).rejects.toThrow('consent: access_denied');
+    // ...and where both scopes do apply (a Person linked to A and C), they reach A's and C's records, never B's
+    const person = await a.admin.put('Person/per-AC', { resourceType: 'Person', id: 'per-AC', link: [{ target: { reference: 'Patient/pat-A' } }, { target: { reference: 'Patient/pat-C' } }] });
+    expect(person.status).toBe(201);
+    await addUser(a.t.auth, 'petra', 'Person/per-AC');
+    const mixed = api(a.t, await ehrLaunchToken(a, 'mixed-app-2', 'openid fhirUser patient/*.rs user/*.rs', 'petra', 'pat-A'));
     const observations = await mixed.get('Observation?_count=100');
     expect({ status: observations.status, match: entries(observations.body), total: observations.body.total }).toEqual({
       status: 200,

@@ -14,6 +14,9 @@ beforeAll(async () => {
   addPublicClient(t.auth, 'ehr-portal', 'openid fhirUser user/Patient.rs');
   await t.http.put('/fhir/Patient/pat-A').set('Authorization', `Bearer ${ehr}`).set('Content-Type', 'application/fhir+json').send({ resourceType: 'Patient', id: 'pat-A' });
   await t.http.put('/fhir/Patient/pat-E').set('Authorization', `Bearer ${ehr}`).set('Content-Type', 'application/fhir+json').send({ resourceType: 'Patient', id: 'pat-E' });
+  // dr-chen cares for pat-E (and so may be launched into pat-E's record), not for pat-A
+  const team = { resourceType: 'CareTeam', id: 'team-E', status: 'active', subject: { reference: 'Patient/pat-E' }, participant: [{ member: { reference: 'Practitioner/chen' } }] };
+  await t.http.put('/fhir/CareTeam/team-E').set('Authorization', `Bearer ${ehr}`).set('Content-Type', 'application/fhir+json').send(team);
 });
 afterAll(() => t.close());
 
@@ -105,6 +108,18 @@ describe('who may register an EHR launch context', () => {
     const { body } = await standalone(t, 'ehr-portal', 'openid fhirUser user/Patient.rs', { username: 'dr-chen' });
     expect((await register(body.access_token, { patient: 'pat-E' })).body.launch).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expectRefused(await register(body.access_token, { patient: 'no-such-patient' }), 403, 'access_denied');
+    // pat-A exists, but dr-chen does not care for pat-A
+    expectRefused(await register(body.access_token, { patient: 'pat-A' }), 403, 'access_denied');
+  });
+
+  it('a practitioner who does not care for the launch patient is not entitled to it', async () => {
+    const launch = (await register(ehr, { patient: 'pat-A' })).body.launch;
+    const page = await authorize({ launch, code_challenge: pkce().challenge });
+    const request = /name="request" value="([^"]+)"/.exec(page.text)?.[1] as string;
+    const cookie = signinCookie(page);
+    await t.http.post('/auth/login').set('Cookie', cookie).type('form').send({ request, username: 'dr-chen', password: 'correct horse' });
+    const consent = await t.http.post('/auth/consent').set('Cookie', cookie).type('form').send({ request, decision: 'approve', 'scope:launch': 'on', 'scope:patient/*.rs': 'on' });
+    expect(new URL(consent.headers.location).searchParams.get('error')).toBe('access_denied');
   });
 
   it('the user who signs in must be entitled to the launch patient, or the app gets access_denied', async () => {
