@@ -5,6 +5,7 @@ import { authenticateClient, OAuthError } from '../auth/client-auth';
 import { describeScope } from '../auth/describe';
 import type { AuthDecision } from '../auth/audit';
 import type { AuthorizationServer, AuthorizeResult } from '../auth/oauth';
+import { isValidId } from '../fhir/util';
 
 /** SMART discovery (SMART App Launch 2.x, conformance.html): what this authorization server offers. */
 export function smartConfiguration(fhirBase: string, origin: string) {
@@ -100,10 +101,10 @@ export function smartRouter(
     try {
       const gate = await server.authenticate(req.headers);
       const body = (req.body ?? {}) as { patient?: unknown; encounter?: unknown };
-      const id = (v: unknown) => (typeof v === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(v) ? v : undefined);
-      const patient = id(body.patient);
-      const encounter = id(body.encounter);
-      if (!patient && !encounter) {
+      const { patient, encounter } = body;
+      // each one given must be a FHIR id: a launch never carries a context that no URL could name
+      const valid = (v: unknown): v is string | undefined => v === undefined || isValidId(v);
+      if ((patient === undefined && encounter === undefined) || !valid(patient) || !valid(encounter)) {
         res.status(400).json({ error: 'invalid_request', error_description: 'patient or encounter (ids) required' });
         return;
       }
