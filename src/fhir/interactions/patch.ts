@@ -4,13 +4,14 @@ import { matchCriteria } from '../../search/run';
 import type { StoreSession } from '../../storage/port';
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';
+import { PROTOTYPE_NAMES } from '../json';
 import type { Parameters, Resource } from '../types';
 import { notFound } from './read';
 import { updateResource } from './update';
 
 const JSON_PATCH = 'application/json-patch+json';
-/** Pointers into object prototypes are refused outright. */
-const UNSAFE_POINTER = /(^|\/)(__proto__|constructor|prototype)(\/|$)/;
+/** Pointers through Object.prototype members (`/constructor`, `/toString`...) or `prototype` are refused outright. */
+const unsafePointer = (p: string) => p.split('/').some((t) => PROTOTYPE_NAMES.has(t) || t === 'prototype');
 
 /** A patch document: JSON Patch (RFC 6902) or FHIRPath Patch (a Parameters resource, fhirpatch.html). */
 export type PatchDocument = { kind: 'json'; ops: Operation[] } | { kind: 'fhirpath'; ops: FhirPathPatch[] };
@@ -61,8 +62,8 @@ export function patchDocument(req: FhirRequest): PatchDocument {
         typeof o === 'object' &&
         o !== null &&
         typeof o.path === 'string' &&
-        !UNSAFE_POINTER.test(o.path) &&
-        (o.from === undefined || (typeof o.from === 'string' && !UNSAFE_POINTER.test(o.from))) &&
+        !unsafePointer(o.path) &&
+        (o.from === undefined || (typeof o.from === 'string' && !unsafePointer(o.from))) &&
         ['add', 'remove', 'replace', 'move', 'copy', 'test'].includes(o.op) &&
         (!['move', 'copy'].includes(o.op) || typeof o.from === 'string') &&
         (!['add', 'replace', 'test'].includes(o.op) || 'value' in o)
