@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { RequestContext } from '../fhir/context';
 import { isFhirError } from '../fhir/errors';
 import type { OperationOutcome, Resource } from '../fhir/types';
+import { assertValidId, truncate } from '../fhir/util';
 import { prepareVersion } from '../fhir/write';
 import type { VersionRecord, WriteOp } from '../storage/port';
 import { readResources } from './sources';
@@ -86,7 +87,9 @@ export class BulkLoader {
 
 /**
  * Writes resources with their own ids in one atomic scope (PUT semantics), through the core's write
- * path; a resource already stored unchanged is not written again, one that fails validation is refused.
+ * path; a resource already stored unchanged is not written again, one that fails validation is refused,
+ * and so is one whose id is not a FHIR id or that has an Object.prototype member as an element name
+ * (checked in prepareVersion), as the REST API would refuse them.
  */
 export async function upsertResources(
   ctx: RequestContext,
@@ -99,9 +102,11 @@ export async function upsertResources(
     const ops: WriteOp[] = [];
     const pending = new Map<string, VersionRecord | WriteOp>(); // this batch's own writes, by Type/id
     for (const resource of resources) {
-      const key = `${resource.resourceType}/${resource.id}`;
+      const key = describe(resource);
       try {
+        if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) throw new Error('not a JSON object');
         if (!ctx.registry.isResourceType(resource.resourceType)) throw new Error(`unknown resource type ${resource.resourceType}`);
+        assertValidId(resource.id);
         const previous = pending.get(key) ?? (await session.read(resource.resourceType, resource.id as string, 'u'));
         if (previous && !previous.deleted && previous.json && sameContent(previous.json, resource)) {
           unchanged++;
@@ -140,6 +145,12 @@ function stableStringify(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** `Type/id` of an input, for messages (anything from a file, shown shortened). */
+function describe(resource: Resource): string {
+  const r = (typeof resource === 'object' && resource !== null ? resource : {}) as { resourceType?: unknown; id?: unknown };
+  return truncate(`${String(r.resourceType)}/${String(r.id)}`, 140);
 }
 
 function outcomeFor(key: string, err: unknown): OperationOutcome {

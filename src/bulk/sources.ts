@@ -4,9 +4,12 @@ import readline from 'node:readline';
 import { v5 as uuidv5 } from 'uuid';
 import { rewriteReferences } from '../fhir/bundles/references';
 import type { Bundle, Resource } from '../fhir/types';
+import { ID_PATTERN } from '../fhir/util';
 
 /** Namespace for ids derived from fullUrls that are not UUIDs (urn:oid:, absolute URLs). */
 const ID_NAMESPACE = '6f0b8e2a-5d3c-4f61-9a57-2b1f0c3d4e5a';
+/** The id at the end of an absolute URL such as http://example.org/fhir/Patient/123. */
+const LAST_SEGMENT_ID = new RegExp(`/(${ID_PATTERN})$`);
 
 /** One resource read from a file, with the position after it (for resuming). */
 export interface SourceItem {
@@ -71,6 +74,6 @@ function idFor(fullUrl: string | undefined): string | undefined {
   if (!fullUrl) return undefined;
   const uuid = /^urn:uuid:([0-9a-fA-F-]{36})$/.exec(fullUrl)?.[1];
   if (uuid) return uuid.toLowerCase();
-  const local = /\/([A-Za-z0-9\-.]{1,64})$/.exec(fullUrl)?.[1];
+  const local = LAST_SEGMENT_ID.exec(fullUrl)?.[1];
   return /^https?:/.test(fullUrl) && local ? local : uuidv5(fullUrl, ID_NAMESPACE);
 }

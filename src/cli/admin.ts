@@ -5,8 +5,10 @@ import { hashSecret } from '../auth/passwords';
 import { redirectUrisProblem } from '../auth/redirect-uri';
 import { AuthStore, type ClientRecord, type ClientType } from '../auth/store';
 import { loadConfig } from '../config';
+import { ID_PATTERN } from '../fhir/util';
 import { runCommand } from './command';
 
+const FHIR_USER = new RegExp(`^(Patient|Practitioner|RelatedPerson|Person)/${ID_PATTERN}$`);
 const USAGE = `Usage: npm run admin -- <command>
   client add --id ID --type public|confidential-symmetric|confidential-asymmetric --scope "SCOPES"
              [--name NAME] [--redirect-uri URI]... [--origin ORIGIN]... [--jwks-file FILE | --jwks-url URL]
@@ -73,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (noun === 'client' && verb === 'remove' && positionals[0]) return store.removeClient(positionals[0]) ? 0 : notFound(positionals[0]);
     if (noun === 'user' && verb === 'add') {
-      if (!values.username || !values['fhir-user'] || !/^(Patient|Practitioner|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64}$/.test(values['fhir-user'])) return usage();
+      if (!values.username || !values['fhir-user'] || !FHIR_USER.test(values['fhir-user'])) return usage();
       const password = process.env.FHIR_USER_PASSWORD || randomBytes(12).toString('base64url');
       const administrator = values.administrator ? { administrator: true } : {};
       store.putUser({ username: values.username, passwordHash: await hashSecret(password), fhirUser: values['fhir-user'], ...administrator });

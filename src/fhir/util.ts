@@ -1,11 +1,23 @@
 import { FhirError } from './errors';
 import type { VersionRecord } from '../storage/port';
 
-export const ID_RE = /^[A-Za-z0-9\-.]{1,64}$/;
+/**
+ * The FHIR id datatype (datatypes.html#id), the one definition every check composes: 1 to 64 of
+ * A-Z, a-z, 0-9, '-' and '.', and not dots only, since '.' and '..' are path segments that URLs
+ * resolve away (`Patient/..` is the base), so such a resource could never be addressed. A source
+ * fragment without anchors, to embed in larger patterns (`Type/id`, `_history/id`).
+ */
+export const ID_PATTERN = String.raw`(?!\.+(?![A-Za-z0-9\-.]))[A-Za-z0-9\-.]{1,64}`;
+export const ID_RE = new RegExp(`^${ID_PATTERN}$`);
 
-export function assertValidId(id: string): void {
-  if (!ID_RE.test(id)) {
-    throw new FhirError('invalid', 'FHIR-0400-ID', `Invalid id "${truncate(id)}": ids match [A-Za-z0-9-.]{1,64}`);
+export function isValidId(id: unknown): id is string {
+  return typeof id === 'string' && ID_RE.test(id);
+}
+
+export function assertValidId(id: unknown): asserts id is string {
+  if (!isValidId(id)) {
+    const shown = typeof id === 'string' ? `"${truncate(id)}"` : String(id);
+    throw new FhirError('invalid', 'FHIR-0400-ID', `Invalid id ${shown}: ids are 1-64 of [A-Za-z0-9-.], not dots only`);
   }
 }
 

@@ -4,17 +4,21 @@ import { VersionConflictError } from '../storage/port';
 import { patientCompartments } from './compartments';
 import type { WriteContext } from './context';
 import { FhirError } from './errors';
+import { assertJsonShape } from './json';
 import type { Resource } from './types';
 
 /**
  * Turns a resource into the version to append: sets id and meta, runs the beforeStore hooks
- * (validation among them), extracts index rows and compartments once, serialises once.
+ * (validation among them), extracts index rows and compartments once, serialises once. Whatever the
+ * resource came from (a body, a patch, a file), it is refused here if it nests too deep or has an
+ * Object.prototype member as an element name (fhir/json.ts).
  */
 export function prepareVersion(
   ctx: WriteContext,
   resource: Resource,
   target: { id: string; previous: Pick<VersionRecord, 'versionId' | 'deleted'> | undefined; method: WriteOp['method'] }
 ): WriteOp {
+  assertJsonShape(resource);
   const versionId = String(target.previous ? Number(target.previous.versionId) + 1 : 1);
   const lastUpdated = ctx.now().toISOString();
   // id and meta first, as FHIR servers conventionally order them

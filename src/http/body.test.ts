@@ -34,6 +34,44 @@ describe('parseBody', () => {
     expect(status(() => parseBody(Buffer.from('['.repeat(200) + ']'.repeat(200)), 'application/json'))).toBe(400);
   });
 
+  describe('refuses Object.prototype member names as keys at any depth (400, structure)', () => {
+    const fail = (json: string) => {
+      try {
+        parseBody(Buffer.from(json), 'application/fhir+json');
+      } catch (e) {
+        return e as FhirError;
+      }
+      throw new Error(`accepted ${json}`);
+    };
+    const names = Object.getOwnPropertyNames(Object.prototype);
+
+    it.each(names)('%s', (name) => {
+      const key = JSON.stringify(name);
+      for (const json of [
+        `{"resourceType":"Patient",${key}:{"x":1}}`,
+        `{"resourceType":"Patient","contact":[{"name":{${key}:"y"}}]}`,
+        `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","extension":[{"url":"u","valueString":"v",${key}:true}]}}]}`,
+        `[{"op":"add","path":"/active","value":{${key}:1}}]`,
+      ]) {
+        const err = fail(json);
+        expect(err.status).toBe(400);
+        // __proto__ is refused by the parser itself, every other name by the walk after it
+        expect(err.errorCode).toBe(name === '__proto__' ? 'FHIR-0400-JSON' : 'FHIR-0400-NAME');
+        expect(err.toOperationOutcome().issue[0].code).toBe('structure');
+      }
+    });
+
+    it('names the element', () => {
+      const err = fail('{"resourceType":"Patient","contact":[{"name":{"toString":"y"}}]}');
+      expect(err.toOperationOutcome().issue[0].expression).toEqual(['Patient.contact[0].name.toString']);
+    });
+
+    it('leaves values and look-alike names alone', () => {
+      const body = '{"resourceType":"Basic","code":{"text":"constructor"},"_toString":{"id":"x"},"extension":[{"url":"hasOwnProperty","valueString":"valueOf"}]}';
+      expect(parseBody(Buffer.from(body), 'application/fhir+json').body).toEqual(JSON.parse(body));
+    });
+  });
+
   it('splits media types', () => {
     expect(mediaType('Application/FHIR+JSON; fhirVersion="4.0"; charset=utf-8')).toEqual({
       type: 'application/fhir+json',

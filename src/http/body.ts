@@ -1,10 +1,9 @@
-import sjson from 'secure-json-parse';
 import { FhirError } from '../fhir/errors';
+import { parseJsonText } from '../fhir/json';
 
 /** Media types the FHIR endpoint reads. */
 export const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json-patch+json']);
 export const FORM_TYPE = 'application/x-www-form-urlencoded';
-const MAX_DEPTH = 128;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface ParsedBody {
@@ -25,8 +24,9 @@ export function mediaType(header: string | undefined): { type?: string; params: 
 }
 
 /**
- * Decodes a request body: strict UTF-8, JSON without prototype keys and within a nesting limit,
- * or form parameters. Anything else is 415; anything malformed is 400.
+ * Decodes a request body: strict UTF-8, JSON without Object.prototype member names as keys at any
+ * depth and within a nesting limit (fhir/json.ts), or form parameters. Anything else is 415;
+ * anything malformed is 400.
  */
 export function parseBody(raw: Buffer | undefined, contentTypeHeader: string | undefined): ParsedBody {
   if (!raw || raw.length === 0) return {};
@@ -45,27 +45,5 @@ export function parseBody(raw: Buffer | undefined, contentTypeHeader: string | u
   if (!JSON_TYPES.has(type)) {
     throw new FhirError('unsupported-media-type', 'FHIR-0415', `Content-Type ${type} is not supported; send application/fhir+json`);
   }
-  let body: unknown;
-  try {
-    body = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
-  } catch (err) {
-    const why = err instanceof SyntaxError ? err.message : 'forbidden property name (__proto__ or constructor.prototype)';
-    throw new FhirError('invalid', 'FHIR-0400-JSON', `The body is not valid JSON: ${why}`, { code: 'structure' });
-  }
-  if (depthExceeds(body, MAX_DEPTH)) {
-    throw new FhirError('invalid', 'FHIR-0400-DEPTH', `The body nests deeper than ${MAX_DEPTH} levels`, { code: 'structure' });
-  }
-  return { contentType: type, body };
-}
-
-function depthExceeds(value: unknown, max: number): boolean {
-  // iterative, so a hostile depth cannot overflow the stack
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, d] = stack.pop() as [unknown, number];
-    if (typeof v !== 'object' || v === null) continue;
-    if (d > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
-  }
-  return false;
+  return { contentType: type, body: parseJsonText(text) };
 }

@@ -9,6 +9,7 @@ import { PENDING_TTL_MS, type AuthorizationServer } from '../auth/oauth';
 import type { ClientRecord } from '../auth/store';
 import { NO_STORE, render } from './auth-pages';
 import { BrowserBinding } from './browser-binding';
+import { isValidId } from '../fhir/util';
 
 /** SMART discovery (SMART App Launch 2.x, conformance.html): what this authorization server offers. */
 export function smartConfiguration(fhirBase: string, origin: string) {
@@ -151,12 +152,14 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
     const refuse = (status: number, error: string, description: string) => res.status(status).json({ error, error_description: description });
     try {
       const body = (req.body ?? {}) as { patient?: unknown; encounter?: unknown };
-      const id = (v: unknown) => (typeof v === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(v) ? v : undefined);
-      const patient = id(body.patient);
-      const encounter = id(body.encounter);
+      const { patient, encounter } = body;
+      // each one given must be a FHIR id: a launch never carries a context that no URL could name
+      const valid = (v: unknown): v is string | undefined => v === undefined || isValidId(v);
       const refusal = await launchRefusal(server.tokens, req.headers);
       if (refusal) return refuse(refusal.status, refusal.error, refusal.description);
-      if (!patient && !encounter) return refuse(400, 'invalid_request', 'patient or encounter (ids) required');
+      if ((patient === undefined && encounter === undefined) || !valid(patient) || !valid(encounter)) {
+        return refuse(400, 'invalid_request', 'patient or encounter (ids) required');
+      }
       if (patient && !(await options.patientVisible(req.headers, patient))) return refuse(403, 'access_denied', 'The patient is not visible to this token');
       res.json({ launch: server.registerLaunch({ patient, encounter }) });
     } catch (err) {

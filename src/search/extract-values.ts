@@ -1,3 +1,4 @@
+import { ID_PATTERN } from '../fhir/util';
 import type { CompositeRow, IndexRow, TokenRow } from './index-rows';
 import { RANGE_MAX, RANGE_MIN } from './index-rows';
 import { dateRange } from './dates';
@@ -54,7 +55,7 @@ export function ofTypeTokens(v: Json): TokenValue[] {
     .map((c: Json) => ({ system: c.system ?? null, value: `${c.code}|${v.value}`, text: null }));
 }
 
-const LOCAL_REF = /^([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/([A-Za-z0-9\-.]{1,64}))?$/;
+const LOCAL_REF = new RegExp(`^([A-Z][A-Za-z]{1,63})/(${ID_PATTERN})(?:/_history/(${ID_PATTERN}))?$`);
 
 /**
  * Reference rows, plus token rows of Reference.identifier (code `name:identifier`). An absolute URL

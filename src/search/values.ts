@@ -1,4 +1,5 @@
 import type { SearchParamEntry } from '../definitions/registry';
+import { ID_PATTERN, ID_RE } from '../fhir/util';
 import { badSearch, show, unsupported } from './errors';
 import { foldString } from './normalize';
 import { numberCondition, parseDateValue, parseNumber, scaleCondition } from './prefixes';
@@ -44,8 +45,9 @@ export function splitUnescaped(value: string, sep: ',' | '|' | '$', limit = Infi
   return out;
 }
 
-const ID_RE = /^[A-Za-z0-9\-.]{1,64}$/;
 const TYPE_RE = /^[A-Z][A-Za-z]{1,63}$/;
+const LOCAL = new RegExp(`^([A-Z][A-Za-z]+)/(${ID_PATTERN})$`);
+const VERSIONED_LOCAL = new RegExp(`^([A-Z][A-Za-z]+/${ID_PATTERN})/_history/${ID_PATTERN}$`);
 
 /** One comma-separated value of a parameter (with its modifier) as a predicate. */
 export function valuePredicate(param: SearchParamEntry, modifier: string | undefined, raw: string, vc: ValueContext): Predicate {
@@ -135,7 +137,7 @@ function referencePredicate(param: SearchParamEntry, modifier: string | undefine
   if (modifier !== undefined && !TYPE_RE.test(modifier)) throw badModifier(param, modifier);
   let v = unescapeValue(raw);
   if (v.startsWith(`${vc.baseUrl}/`)) v = v.slice(vc.baseUrl.length + 1);
-  v = v.replace(/^([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})\/_history\/[A-Za-z0-9\-.]{1,64}$/, '$1');
+  v = v.replace(VERSIONED_LOCAL, '$1');
   const targets = param.definition.target ?? [];
   if (modifier !== undefined && targets.length && !targets.includes(modifier as never)) {
     throw badSearch('REFERENCE-TYPE', `${param.code} cannot refer to a ${show(modifier)}`);
@@ -145,7 +147,7 @@ function referencePredicate(param: SearchParamEntry, modifier: string | undefine
     const type = modifier ?? (targets.length === 1 ? targets[0] : undefined);
     return type ? { kind: 'reference', code, reference: `${type}/${v}` } : { kind: 'reference', code, targetId: v, ...(targets.length ? { targetTypes: [...targets] } : {}) };
   }
-  const local = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(v);
+  const local = LOCAL.exec(v);
   if (local) {
     if (modifier !== undefined && local[1] !== modifier) throw badSearch('REFERENCE-TYPE', `"${show(v)}" is not a ${modifier}`);
     return { kind: 'reference', code, reference: v };

@@ -66,6 +66,14 @@ describe('EHR launch', () => {
     expect(new URL(noScope.headers.location).searchParams.get('error')).toBe('invalid_request');
   });
 
+  it('refuses launch context ids that are not FHIR ids, dots only among them', async () => {
+    for (const patient of ['..', '.', 'a/b', 'x'.repeat(65)]) {
+      const res = await t.http.post('/auth/launch').set('Authorization', `Bearer ${ehr}`).send({ patient });
+      expect([patient, res.status, res.body.error]).toEqual([patient, 400, 'invalid_request']);
+    }
+    expect((await t.http.post('/auth/launch').set('Authorization', `Bearer ${ehr}`).send({ patient: 'pat-E', encounter: '..' })).status).toBe(400);
+  });
+
   it('only a token allowed to read patients may register a launch', async () => {
     expect((await t.http.post('/auth/launch').send({ patient: 'pat-E' })).status).toBe(401);
   });

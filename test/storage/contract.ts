@@ -6,13 +6,20 @@ import { matches } from '../../src/guard/match';
 import { extractIndexRows } from '../../src/search/extract';
 import type { IndexRow } from '../../src/search/index-rows';
 import { parseSearch } from '../../src/search/parse';
-import { VersionConflictError, type Store, type WriteOp } from '../../src/storage/port';
+import type { SearchPlan } from '../../src/search/plan';
+import { InvalidCursorError, VersionConflictError, type Store, type WriteOp } from '../../src/storage/port';
 
 /**
  * The store conformance suite (DESIGN.md decision 2): every adapter runs exactly these tests.
- * `open` gives a fresh, empty store; `reopen` (where the adapter persists) the same data again.
+ * `open` gives a fresh, empty store; `reopen` (where the adapter persists) the same data again;
+ * `share` another store open on the same data at the same time, as another server process would be.
  */
-export function storeContract(name: string, open: () => Promise<Store>, reopen?: (s: Store) => Promise<Store>): void {
+export function storeContract(
+  name: string,
+  open: () => Promise<Store>,
+  reopen?: (s: Store) => Promise<Store>,
+  share?: (s: Store) => Promise<Store>
+): void {
   describe(`store contract: ${name}`, () => {
     let store: Store;
     let clock = Date.parse('2026-01-01T00:00:00Z');
@@ -245,6 +252,77 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
       expect(await count('{"$ne":null}')).toBe(1);
       expect(await count("' OR 1=1 --")).toBe(0);
       expect(await count('%')).toBe(0);
+    });
+
+    describe('signed cursors', () => {
+      const given = (v: string): IndexRow => ({ type: 'string', code: 'given', value: v, exact: v });
+      const plan = (after?: string, extra: Partial<SearchPlan> = {}): SearchPlan => ({
+        resourceTypes: ['Patient'],
+        where: [{ kind: 'string', code: 'given', match: 'start', value: 'g' }],
+        count: 2,
+        total: 'accurate',
+        ...(after ? { after } : {}),
+        ...extra,
+      });
+      const seedFive = () => store.transaction((s) => s.write(Array.from({ length: 5 }, (_, i) => op('Patient', `c${i}`, '1', {}, { index: [given(`g${i}`)] }))));
+      const edit = (cursor: string, change: (c: any) => void) => {
+        const [payload, signature] = cursor.split('.');
+        const c = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        change(c);
+        return `${Buffer.from(JSON.stringify(c)).toString('base64url')}.${signature}`;
+      };
+
+      it('refuse a cursor that was edited, made up, or belongs to another search', async () => {
+        await seedFive();
+        const first = await store.search(plan());
+        expect(first.total).toBe(5);
+        const next = first.next as string;
+        expect((await store.search(plan(next))).total).toBe(5);
+        for (const bad of [edit(next, (c) => (c.t = 99)), edit(next, (c) => (c.m += 1)), next.split('.')[0], `${next}x`, `${next.split('.')[0]}.${'A'.repeat(43)}`]) {
+          await expect(store.search(plan(bad))).rejects.toBeInstanceOf(InvalidCursorError);
+        }
+        await expect(store.search(plan(next, { resourceTypes: ['Observation'] }))).rejects.toBeInstanceOf(InvalidCursorError);
+        await expect(store.search(plan(next, { where: [{ kind: 'string', code: 'given', match: 'start', value: 'h' }] }))).rejects.toBeInstanceOf(InvalidCursorError);
+        await expect(store.search(plan(next, { where: [] }))).rejects.toBeInstanceOf(InvalidCursorError);
+      });
+
+      it("refuse another store's cursors", async () => {
+        await seedFive();
+        const next = (await store.search(plan())).next as string;
+        const other = await open();
+        try {
+          await other.transaction((s) => s.write(Array.from({ length: 5 }, (_, i) => op('Patient', `c${i}`, '1', {}, { index: [given(`g${i}`)] }))));
+          await expect(other.search(plan(next))).rejects.toBeInstanceOf(InvalidCursorError);
+        } finally {
+          await other.close();
+        }
+      });
+
+      if (reopen) {
+        it('keep working after the store is closed and reopened', async () => {
+          await seedFive();
+          const next = (await store.search(plan())).next as string;
+          store = await reopen(store);
+          const page = await store.search(plan(next));
+          expect([page.total, page.records.length]).toEqual([5, 2]);
+        });
+      }
+
+      if (share) {
+        it('work in every store open on the same data', async () => {
+          await seedFive();
+          const next = (await store.search(plan())).next as string;
+          const second = await share(store);
+          try {
+            const page = await second.search(plan(next));
+            expect([page.total, page.records.length]).toEqual([5, 2]);
+            const back = await store.search(plan(page.next));
+            expect(back.records.map((r) => r.id)).toEqual(['c4']);
+          } finally {
+            await second.close();
+          }
+        });
+      }
     });
 
     if (reopen) {

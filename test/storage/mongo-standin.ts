@@ -1,5 +1,5 @@
 import { aggregate, find, update } from 'mingo';
-import type { CounterDoc, DocCollection, DocCursor, FindOptions, MongoBackend, TxSession, WriteOptions } from '../../src/storage/mongo/collections';
+import type { CounterDoc, DocCollection, DocCursor, FindOptions, MetaDoc, MongoBackend, TxSession, WriteOptions } from '../../src/storage/mongo/collections';
 import type { MongoDocument, ResourceDoc, VersionDoc } from '../../src/storage/mongo/documents';
 
 /**
@@ -163,6 +163,7 @@ export class MongoStandIn implements MongoBackend {
   readonly resources: DocCollection<ResourceDoc> = new StandInCollection(this, 'resources') as unknown as DocCollection<ResourceDoc>;
   readonly versions: DocCollection<VersionDoc> = new StandInCollection(this, 'versions') as unknown as DocCollection<VersionDoc>;
   readonly counters: DocCollection<CounterDoc> = new StandInCollection(this, 'counters') as unknown as DocCollection<CounterDoc>;
+  readonly meta: DocCollection<MetaDoc> = new StandInCollection(this, 'meta') as unknown as DocCollection<MetaDoc>;
   closed = false;
 
   /** `replicaSet: false` answers `hello` as a standalone server does. */

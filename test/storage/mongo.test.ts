@@ -21,11 +21,16 @@ async function openStandIn(standIn = new MongoStandIn()): Promise<Store> {
   return store;
 }
 
-storeContract('mongodb adapter on the in-process stand-in (not MongoDB)', () => openStandIn(), async (store) => {
-  const standIn = backends.get(store) as MongoStandIn;
-  await store.close();
-  return openStandIn(standIn);
-});
+storeContract(
+  'mongodb adapter on the in-process stand-in (not MongoDB)',
+  () => openStandIn(),
+  async (store) => {
+    const standIn = backends.get(store) as MongoStandIn;
+    await store.close();
+    return openStandIn(standIn);
+  },
+  async (store) => openStandIn(backends.get(store) as MongoStandIn)
+);
 
 /** A first version of Patient/`id` with these index rows. */
 function create(id: string, index: IndexRow[], expectedVersionId: string | null = null): WriteOp {
@@ -58,10 +63,15 @@ if (uri) {
       await db.close();
     }
   });
-  storeContract(`mongodb at MONGODB_URI`, () => open(), async (store) => {
-    await store.close();
-    return open(dbs.get(store));
-  });
+  storeContract(
+    `mongodb at MONGODB_URI`,
+    () => open(),
+    async (store) => {
+      await store.close();
+      return open(dbs.get(store));
+    },
+    async (store) => open(dbs.get(store))
+  );
 } else {
   describe('store contract: mongodb at MONGODB_URI', () => {
     it.skip('SKIPPED: MONGODB_URI is not set, so the suite did not run against a real MongoDB', () => undefined);

@@ -16,8 +16,13 @@ async function open(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-contract-
   return store;
 }
 
-storeContract('sqlite', () => open(), async (store) => {
-  const dir = dirs.get(store) as string;
-  await store.close();
-  return open(dir);
-});
+storeContract(
+  'sqlite',
+  () => open(),
+  async (store) => {
+    const dir = dirs.get(store) as string;
+    await store.close();
+    return open(dir);
+  },
+  async (store) => open(dirs.get(store))
+);

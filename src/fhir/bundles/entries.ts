@@ -1,5 +1,6 @@
 import type { FhirRequest } from '../context';
 import { FhirError } from '../errors';
+import { parseJsonText } from '../json';
 import type { Bundle, BundleEntry, Resource } from '../types';
 
 export type EntryMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -86,9 +87,11 @@ export function entryRequest(entry: ParsedEntry, outer: FhirRequest): FhirReques
     // a JSON Patch travels in a transaction as a Binary (http.html#patch)
     const binary = entry.resource as { contentType?: string; data?: string };
     contentType = binary.contentType;
+    // parsed as a request body is: no prototype names, bounded depth
     try {
-      body = JSON.parse(Buffer.from(binary.data ?? '', 'base64').toString('utf8'));
-    } catch {
+      body = parseJsonText(Buffer.from(binary.data ?? '', 'base64').toString('utf8'));
+    } catch (err) {
+      if (err instanceof FhirError && err.errorCode !== 'FHIR-0400-JSON') throw err;
       throw new FhirError('invalid', 'FHIR-0400-PATCH', `Entry ${entry.index}: the Binary does not hold a JSON Patch document`);
     }
   }

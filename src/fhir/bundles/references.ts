@@ -1,3 +1,8 @@
+import { ID_PATTERN } from '../util';
+
+/** `x/_history/n`: a version-specific form of x. */
+const VERSIONED = new RegExp(`^(.*)/_history/(${ID_PATTERN})$`);
+
 /**
  * Rewriting of references between the entries of a transaction (http.html#trules): every value that
  * names an entry's fullUrl is replaced by the resource's new location, in Reference.reference and in
@@ -40,7 +45,7 @@ export function rewriteReferences(node: unknown, map: ReadonlyMap<string, string
 function replacement(value: string, map: ReadonlyMap<string, string>): string | undefined {
   const direct = map.get(value);
   if (direct !== undefined) return direct;
-  const m = /^(.*)\/_history\/([A-Za-z0-9\-.]{1,64})$/.exec(value);
+  const m = VERSIONED.exec(value);
   const base = m ? map.get(m[1]) : undefined;
   return base !== undefined && m ? `${base}/_history/${m[2]}` : undefined;
 }

@@ -1,21 +1,28 @@
-import { fhirpathPatchTypedValue, parseFhirPathPatchParameters, toTypedValue, type FhirPathPatch } from '@medplum/core';
-import { applyPatch, type Operation } from 'rfc6902';
+import type { FhirPathPatch } from '@medplum/core';
+import type { Operation } from 'rfc6902';
 import { matchCriteria } from '../../search/run';
 import type { GuardedStore } from '../../guard/guarded-store';
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';
+import { MAX_PATCH_OPERATIONS, patchBudget } from '../patch/budget';
+import { applyFhirPathPatch, checkFhirPathPatch } from '../patch/fhirpath-patch';
+import { applyJsonPatch, checkJsonPatch } from '../patch/json-patch';
 import type { Parameters, Resource } from '../types';
 import { notFound } from './read';
 import { updateResource } from './update';
 
 const JSON_PATCH = 'application/json-patch+json';
-/** Pointers into object prototypes are refused outright. */
-const UNSAFE_POINTER = /(^|\/)(__proto__|constructor|prototype)(\/|$)/;
 
 /** A patch document: JSON Patch (RFC 6902) or FHIRPath Patch (a Parameters resource, fhirpatch.html). */
 export type PatchDocument = { kind: 'json'; ops: Operation[] } | { kind: 'fhirpath'; ops: FhirPathPatch[] };
 
-/** patch: PATCH [base]/[type]/[id] with a JSON Patch or FHIRPath Patch document (http.html#patch); update semantics after. */
+/**
+ * patch: PATCH [base]/[type]/[id] with a JSON Patch or FHIRPath Patch document (http.html#patch);
+ * update semantics after. A document holds at most MAX_PATCH_OPERATIONS operations and may not make
+ * the resource larger than the body limit, nor copy more than patchBudget allows: checked as it
+ * applies, so a small patch that copies a subtree onto itself over and over is refused before it can
+ * exhaust memory (422 too-costly).
+ */
 export async function patch(ctx: RequestContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
   ctx.store.authorize('u', type);
   const doc = patchDocument(req);
@@ -40,11 +47,7 @@ export function patchDocument(req: FhirRequest): PatchDocument {
     if (body?.resourceType !== 'Parameters') {
       throw new FhirError('invalid', 'FHIR-0400-PATCH', 'A FHIRPath Patch body must be a Parameters resource');
     }
-    try {
-      return { kind: 'fhirpath', ops: parseFhirPathPatchParameters(body) };
-    } catch (err) {
-      throw new FhirError('invalid', 'FHIR-0400-PATCH', `Invalid FHIRPath Patch: ${(err as Error).message}`);
-    }
+    return { kind: 'fhirpath', ops: checkFhirPathPatch(body, MAX_PATCH_OPERATIONS) };
   }
   if (req.contentType !== JSON_PATCH) {
     throw new FhirError(
@@ -53,22 +56,7 @@ export function patchDocument(req: FhirRequest): PatchDocument {
       `PATCH needs Content-Type ${JSON_PATCH} (JSON Patch) or application/fhir+json (FHIRPath Patch Parameters)`
     );
   }
-  const ops = req.body;
-  const valid =
-    Array.isArray(ops) &&
-    ops.every(
-      (o) =>
-        typeof o === 'object' &&
-        o !== null &&
-        typeof o.path === 'string' &&
-        !UNSAFE_POINTER.test(o.path) &&
-        (o.from === undefined || (typeof o.from === 'string' && !UNSAFE_POINTER.test(o.from))) &&
-        ['add', 'remove', 'replace', 'move', 'copy', 'test'].includes(o.op) &&
-        (!['move', 'copy'].includes(o.op) || typeof o.from === 'string') &&
-        (!['add', 'replace', 'test'].includes(o.op) || 'value' in o)
-    );
-  if (!valid) throw new FhirError('invalid', 'FHIR-0400-PATCH', 'The body must be a JSON Patch document: an array of operations');
-  return { kind: 'json', ops: ops as Operation[] };
+  return { kind: 'json', ops: checkJsonPatch(req.body, MAX_PATCH_OPERATIONS) };
 }
 
 export async function patchResource(
@@ -82,27 +70,13 @@ export async function patchResource(
   const current = await session.read(type, id, 'u');
   if (!current) throw notFound(type, id);
   if (current.deleted) throw new FhirError('gone', 'FHIR-0410', `${type}/${id} was deleted`);
-  const resource = JSON.parse(current.json as string) as Resource;
-  applyDocument(resource, doc);
+  const json = current.json as string;
+  const resource = JSON.parse(json) as Resource;
+  const budget = patchBudget(json, resource, ctx.config.bodyLimit);
+  if (doc.kind === 'fhirpath') applyFhirPathPatch(resource, doc.ops, budget);
+  else applyJsonPatch(resource, doc.ops, budget);
   if (resource.resourceType !== type || resource.id !== id) {
     throw new FhirError('unprocessable', 'FHIR-0422-PATCH', 'A patch may not change resourceType or id');
   }
   return updateResource(ctx, req, session, resource, req.headers['if-match'], 'PATCH');
-}
-
-function applyDocument(resource: Resource, doc: PatchDocument): void {
-  if (doc.kind === 'fhirpath') {
-    try {
-      fhirpathPatchTypedValue(toTypedValue(resource), doc.ops);
-    } catch (err) {
-      throw new FhirError('unprocessable', 'FHIR-0422-PATCH', `FHIRPath Patch failed: ${(err as Error).message}`);
-    }
-    return;
-  }
-  const results = applyPatch(resource, doc.ops);
-  const failed = results.findIndex((r) => r !== null);
-  if (failed >= 0) {
-    const op = doc.ops[failed];
-    throw new FhirError('unprocessable', 'FHIR-0422-PATCH', `Patch operation ${failed} (${op.op} ${op.path}) failed: ${String(results[failed]?.name ?? 'error')}`);
-  }
 }

@@ -45,10 +45,17 @@ export interface CounterDoc {
   n: number;
 }
 
+/** A setting the store keeps for itself (the paging cursors' key). */
+export interface MetaDoc {
+  _id: string;
+  value: string;
+}
+
 export interface MongoBackend {
   resources: DocCollection<ResourceDoc>;
   versions: DocCollection<VersionDoc>;
   counters: DocCollection<CounterDoc>;
+  meta: DocCollection<MetaDoc>;
   startSession(): TxSession;
   /** The server's reply to `hello` (replica set name, or `msg: 'isdbgrid'` behind mongos). */
   hello(): Promise<MongoDocument>;

@@ -1,5 +1,5 @@
 import { MongoClient } from 'mongodb';
-import type { CounterDoc, DocCollection, MongoBackend } from './collections';
+import type { CounterDoc, DocCollection, MetaDoc, MongoBackend } from './collections';
 import type { ResourceDoc, VersionDoc } from './documents';
 
 /**
@@ -17,6 +17,7 @@ export async function connectMongo(uri: string, dbName: string): Promise<MongoBa
     resources: collection<ResourceDoc>('resources'),
     versions: collection<VersionDoc>('versions'),
     counters: collection<CounterDoc>('counters'),
+    meta: collection<MetaDoc>('meta'),
     startSession: () => client.startSession(),
     hello: () => db.admin().command({ hello: 1 }),
     close: () => client.close(),

@@ -20,9 +20,10 @@ export async function runSearch(
   resources: DocCollection<ResourceDoc>,
   session: TxSession | undefined,
   plan: SearchPlan,
-  pin: () => Promise<number>
+  pin: () => Promise<number>,
+  cursorKey: Buffer
 ): Promise<SearchPage> {
-  const cursor = plan.after !== undefined ? decodeCursor(plan.after, plan.sort?.length ?? 0) : undefined;
+  const cursor = plan.after !== undefined ? decodeCursor(plan.after, cursorKey, plan) : undefined;
   const maxRid = cursor?.m ?? (await pin());
   const filter = { $and: [await new FilterCompiler(resources, session).where(plan.resourceTypes, plan.where), { rid: { $lte: maxRid } }] };
   const countAll = () => resources.countDocuments(filter, { session });
@@ -47,13 +48,17 @@ export async function runSearch(
     page.records = shown.map(fromResourceDoc);
     // sorted pages carry their computed sort values as extra fields
     const position = (row: ResourceDoc, b?: true): string =>
-      encodeCursor({
-        m: maxRid,
-        k: keys.map((k) => ((row as unknown as MongoDocument)[k.alias] ?? null) as string | number | null),
-        r: row.rid as number,
-        ...(b ? { b } : {}),
-        ...(total !== undefined ? { t: total } : {}),
-      });
+      encodeCursor(
+        {
+          m: maxRid,
+          k: keys.map((k) => ((row as unknown as MongoDocument)[k.alias] ?? null) as string | number | null),
+          r: row.rid as number,
+          ...(b ? { b } : {}),
+          ...(total !== undefined ? { t: total } : {}),
+        },
+        cursorKey,
+        plan
+      );
     if (shown.length) {
       if (cursor?.b ? true : more) page.next = position(shown[shown.length - 1]);
       if (cursor?.b ? more : cursor !== undefined) page.previous = position(shown[0], true);

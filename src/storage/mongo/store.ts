@@ -12,6 +12,7 @@ import {
 import type { MongoBackend, TxSession } from './collections';
 import { fromResourceDoc, fromVersionDoc, indexFields, INDEXES, RECORD_PROJECTION, shardKey, type MongoDocument, type ResourceDoc, type VersionDoc } from './documents';
 import { QueuedStore } from '../base';
+import { cursorKey, newCursorKey } from '../cursor';
 import { runSearch } from './search';
 
 /** Thrown at start when the MongoDB deployment cannot run multi-document transactions. */
@@ -36,6 +37,7 @@ const key = (resourceType: string, id: string) => `${resourceType}/${id}`;
 class MongoSession implements StoreSession {
   constructor(
     private readonly db: MongoBackend,
+    private readonly cursorKey: Buffer,
     private readonly session?: TxSession
   ) {}
 
@@ -64,7 +66,7 @@ class MongoSession implements StoreSession {
   }
 
   search(plan: SearchPlan): Promise<SearchPage> {
-    return runSearch(this.db.resources, this.session, plan, () => this.storeVersion());
+    return runSearch(this.db.resources, this.session, plan, () => this.storeVersion(), this.cursorKey);
   }
 
   async storeVersion(): Promise<number> {
@@ -176,9 +178,12 @@ export class MongoStore extends QueuedStore implements Store {
   readonly kind = 'mongodb';
   protected readonly readSession: MongoSession;
 
-  private constructor(private readonly db: MongoBackend) {
+  private constructor(
+    private readonly db: MongoBackend,
+    private readonly cursorKey: Buffer
+  ) {
     super();
-    this.readSession = new MongoSession(db);
+    this.readSession = new MongoSession(db, cursorKey);
   }
 
   /** Checks that the deployment runs transactions, creates missing indexes, and opens the store. */
@@ -189,7 +194,7 @@ export class MongoStore extends QueuedStore implements Store {
       throw new MongoNotTransactionalError();
     }
     await prepareDatabase(db);
-    return new MongoStore(db);
+    return new MongoStore(db, await storeCursorKey(db));
   }
 
   currentStoreVersion(): Promise<number> {
@@ -206,7 +211,7 @@ export class MongoStore extends QueuedStore implements Store {
       session.startTransaction(TRANSACTION_OPTIONS);
       let result: T;
       try {
-        result = await fn(new MongoSession(this.db, session));
+        result = await fn(new MongoSession(this.db, this.cursorKey, session));
       } catch (err) {
         await session.abortTransaction().catch(() => undefined);
         throw err;
@@ -238,6 +243,21 @@ export class MongoStore extends QueuedStore implements Store {
   async close(): Promise<void> {
     if (await this.drain()) await this.db.close();
   }
+}
+
+/**
+ * The key that signs paging cursors, one document in `meta`: created by the first process to open the
+ * database (a concurrent creator loses on the unique _id and reads the winner's), read by every other.
+ */
+async function storeCursorKey(db: MongoBackend): Promise<Buffer> {
+  const kept = await db.meta.findOne({ _id: 'cursor-key' });
+  if (kept) return cursorKey(kept.value);
+  try {
+    await db.meta.insertOne({ _id: 'cursor-key', value: newCursorKey() });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 11000) throw err;
+  }
+  return cursorKey((await db.meta.findOne({ _id: 'cursor-key' }))?.value ?? '');
 }
 
 /** Commits, retrying while the outcome is unknown (a failover during the commit). */

@@ -12,8 +12,8 @@ import { TABLE_OF } from './schema';
  * after it, so paging neither repeats nor skips a match while writes go on (updates keep their rid).
  * A `previous` cursor pages backwards from the first row of a page with the order reversed.
  */
-export function runSearch(db: DatabaseSync, plan: SearchPlan, toRecord: (row: any) => VersionRecord, versionColumns: string): SearchPage {
-  const cursor = plan.after !== undefined ? decodeCursor(plan.after, plan.sort?.length ?? 0) : undefined;
+export function runSearch(db: DatabaseSync, plan: SearchPlan, toRecord: (row: any) => VersionRecord, versionColumns: string, cursorKey: Buffer): SearchPage {
+  const cursor = plan.after !== undefined ? decodeCursor(plan.after, cursorKey, plan) : undefined;
   const maxRid = cursor?.m ?? (db.prepare('SELECT coalesce(max(rid), 0) AS m FROM resource').get() as { m: number }).m;
   const q = pageQuery(plan, maxRid, cursor, versionColumns);
   const page: SearchPage = { records: [] };
@@ -29,7 +29,7 @@ export function runSearch(db: DatabaseSync, plan: SearchPlan, toRecord: (row: an
     if (cursor?.b) shown.reverse();
     page.records = shown.map(toRecord);
     const position = (row: any, b?: true): string =>
-      encodeCursor({ m: maxRid, k: q.keys.map((k) => row[k] ?? null), r: row.rid, ...(b ? { b } : {}), ...(total !== undefined ? { t: total } : {}) });
+      encodeCursor({ m: maxRid, k: q.keys.map((k) => row[k] ?? null), r: row.rid, ...(b ? { b } : {}), ...(total !== undefined ? { t: total } : {}) }, cursorKey, plan);
     if (shown.length) {
       // forwards there is a next page when more rows came; backwards we came from one
       if (cursor?.b ? true : more) page.next = position(shown[shown.length - 1]);

@@ -13,6 +13,7 @@ import {
   type WriteOp,
 } from '../port';
 import { QueuedStore } from '../base';
+import { cursorKey, newCursorKey } from '../cursor';
 import { explainSearch, runSearch } from './search';
 import { clearReindexRequired, IndexMaintenance, migrateIndexTables, reindexRequired } from './index-maintenance';
 import { IndexTables } from './index-tables';
@@ -67,7 +68,8 @@ class SqliteSession implements StoreSession {
 
   constructor(
     private readonly db: DatabaseSync,
-    writable: boolean
+    writable: boolean,
+    private readonly cursorKey: Buffer
   ) {
     this.stmts = {
       current: db.prepare(
@@ -112,7 +114,7 @@ class SqliteSession implements StoreSession {
   }
 
   async search(plan: SearchPlan): Promise<SearchPage> {
-    return runSearch(this.db, plan, toRecord, VERSION_COLUMNS);
+    return runSearch(this.db, plan, toRecord, VERSION_COLUMNS, this.cursorKey);
   }
 
   /** EXPLAIN QUERY PLAN of a plan's first page (for tests that check index use). */
@@ -214,10 +216,13 @@ export class SqliteStore extends QueuedStore implements Store {
     this.writer.exec(SCHEMA);
     migrateIndexTables(this.writer);
     this.writer.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    // the key that signs paging cursors: made by the first process to open the file, read by every other
+    this.writer.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('cursor_key', ?)").run(newCursorKey());
+    const key = cursorKey((this.writer.prepare("SELECT value FROM meta WHERE key = 'cursor_key'").get() as { value: string }).value);
     this.reader = new DatabaseSync(file, { readOnly: true });
     this.reader.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;');
-    this.readSession = new SqliteSession(this.reader, false);
-    this.writeSession = new SqliteSession(this.writer, true);
+    this.readSession = new SqliteSession(this.reader, false, key);
+    this.writeSession = new SqliteSession(this.writer, true, key);
   }
 
   explain(plan: SearchPlan): string[] {
