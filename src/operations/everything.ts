@@ -5,7 +5,7 @@ import { notFound } from '../fhir/interactions/read';
 import type { BundleLink } from '../fhir/types';
 import { parseSearch } from '../search/parse';
 import type { Predicate } from '../search/plan';
-import { executeSearch } from '../search/run';
+import { executeSearch } from '../fhir/search/run';
 import type { OperationHandler } from './registry';
 
 /** Types never returned by $everything: the audit trail is about accesses, not the patient's record. */

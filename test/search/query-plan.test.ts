@@ -8,7 +8,7 @@ import { emptyHooks } from '../../src/fhir/hooks';
 import { GuardedStore } from '../../src/guard/guarded-store';
 import { parseSearch } from '../../src/search/parse';
 import type { SearchPlan } from '../../src/search/plan';
-import { searchOptions } from '../../src/search/run';
+import { searchOptions } from '../../src/fhir/search/run';
 import { SqliteStore } from '../../src/storage/sqlite/store';
 
 /**

@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { matchCriteria } from '../../search/run';
+import { matchCriteria } from '../search/run';
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';
 import type { Bundle, BundleEntry } from '../types';

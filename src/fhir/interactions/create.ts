@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { matchCriteria } from '../../search/run';
+import { matchCriteria } from '../search/run';
 import type { GuardedStore } from '../../guard/guarded-store';
 import { resourceBody } from '../body';
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';

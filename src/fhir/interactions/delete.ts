@@ -1,4 +1,4 @@
-import { matchCriteria } from '../../search/run';
+import { matchCriteria } from '../search/run';
 import type { GuardedStore } from '../../guard/guarded-store';
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError, informationOutcome } from '../errors';

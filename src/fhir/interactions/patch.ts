@@ -1,6 +1,6 @@
 import type { FhirPathPatch } from '@medplum/core';
 import type { Operation } from 'rfc6902';
-import { matchCriteria } from '../../search/run';
+import { matchCriteria } from '../search/run';
 import type { GuardedStore } from '../../guard/guarded-store';
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';

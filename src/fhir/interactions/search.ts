@@ -1,7 +1,7 @@
-import { resolveIncludes } from '../../search/include';
+import { resolveIncludes } from '../search/include';
 import { parseSearch, type ParsedSearch } from '../../search/parse';
 import type { Predicate } from '../../search/plan';
-import { executeSearch, searchOptions, storedValueSets } from '../../search/run';
+import { executeSearch, searchOptions, storedValueSets } from '../search/run';
 import { shapeResource } from '../../search/summary';
 import { bundleJson, linkUrl, type RawEntry } from '../bundle';
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../fhir/context';
 import type { Resource } from '../../fhir/types';
 import { parseSearch } from '../../search/parse';
-import { executeSearch } from '../../search/run';
+import { executeSearch } from '../../fhir/search/run';
 
 /** At most this many resources of one type are read for one profile (newest first where sorted). */
 export const PER_TYPE_LIMIT = 2000;

@@ -1,11 +1,11 @@
 import { evalFhirPathTyped, toTypedValue } from '@medplum/core';
-import type { RequestContext } from '../fhir/context';
-import type { Resource } from '../fhir/types';
-import type { GuardedStore } from '../guard/guarded-store';
-import type { VersionRecord } from '../storage/port';
-import { referenceRows } from './extract-values';
-import type { Predicate } from './plan';
-import type { IncludeSpec } from './result-params';
+import type { RequestContext } from '../context';
+import type { Resource } from '../types';
+import type { GuardedStore } from '../../guard/guarded-store';
+import type { VersionRecord } from '../../storage/port';
+import { referenceRows } from '../../search/extract-values';
+import type { Predicate } from '../../search/plan';
+import type { IncludeSpec } from '../../search/result-params';
 
 /** Caps on what `_include`/`_revinclude` may add to one page. */
 export const INCLUDE_LIMITS = { iterateDepth: 3, included: 1000, idsPerQuery: 100 };

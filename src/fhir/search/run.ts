@@ -1,11 +1,11 @@
-import type { RequestContext } from '../fhir/context';
-import { FhirError } from '../fhir/errors';
-import type { ValueSet } from '../fhir/types';
-import type { GuardedStore, GuardedSearchOptions } from '../guard/guarded-store';
-import { InvalidCursorError, type SearchPage } from '../storage/port';
-import { badSearch } from './errors';
-import { parseSearch, type ParseOptions, type ParsedSearch } from './parse';
-import { expandValueSet, type SystemCode } from './terminology';
+import type { RequestContext } from '../context';
+import { FhirError } from '../errors';
+import type { ValueSet } from '../types';
+import type { GuardedStore, GuardedSearchOptions } from '../../guard/guarded-store';
+import { InvalidCursorError, type SearchPage } from '../../storage/port';
+import { badSearch } from '../../search/errors';
+import { parseSearch, type ParseOptions, type ParsedSearch } from '../../search/parse';
+import { expandValueSet, type SystemCode } from '../../search/terminology';
 
 /** Parse options for a request. */
 export function searchOptions(ctx: RequestContext, handling: 'strict' | 'lenient', extra: Partial<ParseOptions> = {}): ParseOptions {
