@@ -45,7 +45,9 @@ export function apiAuditEvent(
   const outcome: AuditEvent['outcome'] = entry?.rolledBack ? '4' : status < 400 ? '0' : status < 500 ? '4' : '8';
   const subject = ctx.store.subject;
   const entity: AuditEventEntity[] = [];
-  const patient = subject.patient ?? (req.path[0] === 'Patient' && req.path[1] && !req.path[1].startsWith('$') && !req.path[1].startsWith('_') ? req.path[1] : undefined);
+  // what was accessed: the path's resource, or the one a create wrote
+  const [type, id] = res?.version ? [res.version.resourceType, res.version.id] : req.path;
+  const patient = subject.patient ?? (type === 'Patient' && id && !id.startsWith('$') && !id.startsWith('_') ? id : undefined) ?? searchedPatient(req);
   if (patient) {
     entity.push({
       what: { reference: `Patient/${patient}` },
@@ -53,7 +55,6 @@ export function apiAuditEvent(
       role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
     });
   }
-  const [type, id] = req.path;
   if (type && id && !id.startsWith('_') && !id.startsWith('$') && !(type === 'Patient' && id === patient)) {
     entity.push({ what: { reference: `${type}/${id}` }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' } });
   }
@@ -95,4 +96,12 @@ export function apiAuditEvent(
     },
     ...(entity.length ? { entity } : {}),
   };
+}
+
+/** The patient a search names by its patient or subject parameter (one Patient), so their own log shows it. */
+function searchedPatient(req: FhirRequest): string | undefined {
+  const named = req.query.filter(([k]) => k === 'patient' || k === 'subject' || k === 'beneficiary' || k === 'patient:Patient' || k === 'subject:Patient').map(([, v]) => v);
+  if (named.length !== 1 || named[0].includes(',')) return undefined;
+  const m = /^(?:Patient\/)?([A-Za-z0-9\-.]{1,64})$/.exec(named[0]);
+  return m?.[1];
 }

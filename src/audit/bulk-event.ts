@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditEventEntity } from '../fhir/types';
 import type { WriteOp } from '../storage/port';
+import type { AuditAppender } from './appender';
 
 const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
 
@@ -41,4 +42,11 @@ export function bulkImportEvents(ops: WriteOp[], input: { file?: string; agent: 
       entity,
     } as AuditEvent;
   });
+}
+
+/** The bulk loader's `onWritten`: each batch's events appended to the trail inside the batch's write scope. */
+export function bulkImportRecorder(trail: AuditAppender, agent: string): (ops: WriteOp[]) => Promise<void> {
+  return async (ops) => {
+    await trail.append(bulkImportEvents(ops, { agent, now: new Date() }));
+  };
 }

@@ -12,7 +12,7 @@ import type { RequestContext } from '../fhir/context';
 import { emptyHooks } from '../fhir/hooks';
 import { createLogger } from '../logging';
 import { createAuditStore, createStore } from '../storage';
-import { bulkImportEvents } from '../audit/bulk-event';
+import { bulkImportRecorder } from '../audit/bulk-event';
 import { AuditAppender } from '../audit/appender';
 import { loadCheckpointSigner } from '../audit/checkpoint';
 
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     batchSize,
     checkpointFile,
     errorFile,
-    onWritten: config.audit ? async (ops) => void (await trail.append(bulkImportEvents(ops, { agent: 'bulk-import', now: new Date() }))) : undefined,
+    onWritten: config.audit ? bulkImportRecorder(trail, 'bulk-import') : undefined,
     onProgress: ({ resources }) => {
       done += resources;
       bar.update(Math.min(done, total), { rate: Math.round(done / Math.max((Date.now() - started) / 1000, 0.001)) });
