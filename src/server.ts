@@ -5,6 +5,9 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { apiAuditEvent } from './audit/api-event';
 import { AuditWriter } from './audit/writer';
+import { AuditAppender } from './audit/appender';
+import { loadCheckpointSigner } from './audit/checkpoint';
+import { AppenderSink, WorkerSink, type AuditSink } from './audit/sink';
 import { installImplementationGuide, profileValidationHook } from './definitions/install-ig';
 import { getRegistry } from './definitions/registry';
 import type { ServerContext } from './fhir/context';
@@ -27,7 +30,8 @@ import { everythingOperation } from './operations/everything';
 import { insuredProfileOperation } from './operations/insured-profile';
 import { validateOperation } from './operations/validate';
 import type { Store } from './storage/port';
-import { createStore } from './storage';
+import { createAuditStore, createStore } from './storage';
+import { SqliteStore } from './storage/sqlite/store';
 
 // package.json sits one level above both src/ (tests) and dist/ (npm start)
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; version: string };
@@ -35,6 +39,10 @@ const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'
 export interface FhirServer {
   app: ReturnType<typeof createApp>;
   store: Store;
+  /** The audit trail's own store. */
+  auditStore: Store;
+  /** The audit trail's writer (undefined with FHIR_AUDIT=off). */
+  audit?: AuditWriter;
   log: Logger;
   close(): Promise<void>;
   /** Writes the AuditEvents queued so far (tests and shutdown). */
@@ -42,10 +50,21 @@ export interface FhirServer {
 }
 
 /** Assembles the server from its parts: registry, store, hooks, operations, router, HTTP. */
-export async function createFhirServer(config: Config, options: { log?: Logger; store?: Store; authenticate?: Authenticate } = {}): Promise<FhirServer> {
+export async function createFhirServer(
+  config: Config,
+  options: {
+    log?: Logger;
+    store?: Store;
+    auditStore?: Store;
+    /** Append the audit trail in this thread even on the embedded store (the tests' default; the server uses its worker thread). */
+    auditInProcess?: boolean;
+    authenticate?: Authenticate;
+  } = {}
+): Promise<FhirServer> {
   const log = options.log ?? createLogger(config);
   const registry = getRegistry();
   const store = options.store ?? (await createStore(config));
+  const auditStore = options.auditStore ?? (await createAuditStore(config));
   const hooks = emptyHooks();
   hooks.beforeStore.push(profileValidationHook(config.requiredProfiles));
 
@@ -73,7 +92,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     // entries of a batch or transaction come back through this same router
     bundle: bundleHandler(() => route),
   });
-  const audit = config.audit ? new AuditWriter(baseCtx, store, log) : undefined;
+  const audit = config.audit ? new AuditWriter(await auditSink(config, auditStore, baseCtx, options.auditInProcess), log) : undefined;
   let authenticate: Authenticate | undefined = options.authenticate;
   const routers = [];
   let security: CapabilityContributions['security'];
@@ -109,20 +128,35 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
       if (req.path[0] === 'metadata') return;
       audit.record(apiAuditEvent(ctx, req, res, error));
     });
+    // one event per entry of a batch or transaction, under the Bundle's own event
+    hooks.afterEntry?.push((ctx, entry, res, error, parent, rolledBack) => audit.record(apiAuditEvent(ctx, entry, res, error, { parent, rolledBack })));
   }
   const capabilityStatement = statement();
-  const app = createApp({ config, log, store, baseCtx, authenticate, route, routers, corsOrigin });
+  const app = createApp({ config, log, store, auditStore, audit, baseCtx, authenticate, route, routers, corsOrigin });
   return {
     app,
     store,
+    auditStore,
+    audit,
     log,
     async close() {
-      await audit?.flush();
+      await audit?.close();
       for (const close of closers) await close();
       await store.close();
+      await auditStore.close();
     },
     flushAudit: async () => audit?.flush(),
   };
+}
+
+/**
+ * Where the trail is appended: on the embedded store by its worker thread (off the event loop that
+ * serves requests); on MongoDB, or when asked, by an appender in this thread.
+ */
+async function auditSink(config: Config, auditStore: Store, ctx: ServerContext, inProcess = false): Promise<AuditSink> {
+  if (auditStore instanceof SqliteStore && !inProcess) return new WorkerSink({ dataDir: config.dataDir, baseUrl: config.baseUrl, synchronous: config.sqliteSynchronous });
+  const appender = new AuditAppender(auditStore, ctx, await loadCheckpointSigner(config.dataDir));
+  return new AppenderSink(appender, async () => {}, auditStore instanceof SqliteStore ? (n) => auditStore.limitPages(n) : undefined);
 }
 
 /** Starts listening on the port, on one interface when `host` is given, on all of them otherwise. */

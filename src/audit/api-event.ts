@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FhirRequest, FhirResponse, RequestContext } from '../fhir/context';
 import { isFhirError } from '../fhir/errors';
 import type { DefinitionRegistry } from '../definitions/registry';
@@ -5,6 +6,13 @@ import { resolveInteraction } from '../fhir/router';
 import type { AuditEvent, AuditEventEntity } from '../fhir/types';
 
 const RESTFUL = 'http://hl7.org/fhir/restful-interaction';
+
+/**
+ * The role of the entity that names the Bundle an entry's event belongs to. R4's AuditEvent has no
+ * parent element and object-role no fitting code, so the entity's role is coded in the project's own
+ * system (the binding is extensible); `entity=AuditEvent/{id}` finds a Bundle's entries.
+ */
+export const PARENT_ROLE = { system: 'http://insured.example.org/fhir/CodeSystem/audit-entity-role', code: 'parent', display: 'Part of this batch or transaction' };
 
 /** The interaction code (restful-interaction) and audit action of a request, from the router's own table. */
 export function classify(registry: DefinitionRegistry, req: FhirRequest): { interaction: string; action: AuditEvent['action'] } {
@@ -27,15 +35,19 @@ export function apiAuditEvent(
   ctx: RequestContext,
   req: FhirRequest,
   res: FhirResponse | undefined,
-  error: unknown
+  error: unknown,
+  /** For an entry of a batch or transaction: its Bundle's event, and whether the transaction was undone. */
+  entry?: { parent?: string; rolledBack?: boolean }
 ): AuditEvent {
   const sourceAddress = req.clientAddress;
   const { interaction, action } = classify(ctx.registry, req);
   const status = res?.status ?? (isFhirError(error) ? error.status : 500);
-  const outcome: AuditEvent['outcome'] = status < 400 ? '0' : status < 500 ? '4' : '8';
+  const outcome: AuditEvent['outcome'] = entry?.rolledBack ? '4' : status < 400 ? '0' : status < 500 ? '4' : '8';
   const subject = ctx.store.subject;
   const entity: AuditEventEntity[] = [];
-  const patient = subject.patient ?? (req.path[0] === 'Patient' && req.path[1] && !req.path[1].startsWith('$') && !req.path[1].startsWith('_') ? req.path[1] : undefined);
+  // what was accessed: the path's resource, or the one a create wrote
+  const [type, id] = res?.version ? [res.version.resourceType, res.version.id] : req.path;
+  const patient = subject.patient ?? (type === 'Patient' && id && !id.startsWith('$') && !id.startsWith('_') ? id : undefined) ?? searchedPatient(req);
   if (patient) {
     entity.push({
       what: { reference: `Patient/${patient}` },
@@ -43,7 +55,6 @@ export function apiAuditEvent(
       role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
     });
   }
-  const [type, id] = req.path;
   if (type && id && !id.startsWith('_') && !id.startsWith('$') && !(type === 'Patient' && id === patient)) {
     entity.push({ what: { reference: `${type}/${id}` }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' } });
   }
@@ -54,14 +65,16 @@ export function apiAuditEvent(
       query: Buffer.from(new URLSearchParams(req.query).toString()).toString('base64'),
     });
   }
+  if (entry?.parent) entity.push({ what: { reference: `AuditEvent/${entry.parent}` }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' }, role: PARENT_ROLE });
   return {
     resourceType: 'AuditEvent',
+    id: entry ? randomUUID() : (ctx.auditId ?? randomUUID()),
     type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
     subtype: [{ system: RESTFUL, code: interaction }],
     action,
     recorded: ctx.now().toISOString(),
     outcome,
-    ...(outcome !== '0' ? { outcomeDesc: `HTTP ${status}` } : {}),
+    ...(outcome !== '0' ? { outcomeDesc: entry?.rolledBack ? `HTTP ${status}; rolled back with its transaction` : `HTTP ${status}` } : {}),
     agent: [
       {
         type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' }] },
@@ -83,4 +96,12 @@ export function apiAuditEvent(
     },
     ...(entity.length ? { entity } : {}),
   };
+}
+
+/** The patient a search names by its patient or subject parameter (one Patient), so their own log shows it. */
+function searchedPatient(req: FhirRequest): string | undefined {
+  const named = req.query.filter(([k]) => k === 'patient' || k === 'subject' || k === 'beneficiary' || k === 'patient:Patient' || k === 'subject:Patient').map(([, v]) => v);
+  if (named.length !== 1 || named[0].includes(',')) return undefined;
+  const m = /^(?:Patient\/)?([A-Za-z0-9\-.]{1,64})$/.exec(named[0]);
+  return m?.[1];
 }

@@ -2,7 +2,7 @@ import type { AuditEvent } from '../fhir/types';
 
 /** An authorization decision to record: a sign-in, a token issued or refused. */
 export interface AuthDecision {
-  action: 'login' | 'token';
+  action: 'login' | 'token' | 'consent';
   success: boolean;
   clientId?: string;
   user?: string;
@@ -20,7 +20,7 @@ export function authAuditEvent(d: AuthDecision, now: Date): AuditEvent {
     type: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110114', display: 'User Authentication' },
     subtype: [
       { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110122', display: 'Login' },
-      { system: 'http://insured.example.org/fhir/CodeSystem/auth-decision', code: d.action === 'token' ? 'token-issue' : 'user-login' },
+      { system: 'http://insured.example.org/fhir/CodeSystem/auth-decision', code: d.action === 'token' ? 'token-issue' : d.action === 'consent' ? 'consent-decision' : 'user-login' },
     ],
     action: 'E',
     recorded: now.toISOString(),

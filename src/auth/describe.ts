@@ -6,6 +6,8 @@ const VERBS: Record<string, string> = { c: 'create', r: 'read', u: 'change', d: 
 export function describeScope(scope: string): string {
   const r = parseResourceScope(scope);
   if (r) {
+    // the person's own log: read and search of the AuditEvents in their compartment
+    if (r.resourceType === 'AuditEvent' && r.context === 'patient' && !r.query) return 'see who looked at your records: which app and person, when, what kind of access and from where';
     const verbs = [...r.permissions].map((p) => VERBS[p]).join(', ');
     const what = r.resourceType === '*' ? 'all kinds of health and insurance records' : `records of type ${r.resourceType}`;
     const whose = r.context === 'patient' ? 'about you' : r.context === 'user' ? 'that you can access' : 'on the whole server';

@@ -161,6 +161,12 @@ export class AuthorizationServer {
    * The user's decision: the scopes they approved (a subset of those asked) or a refusal. An EHR launch
    * goes on only if the user is entitled to its patient.
    */
+  /** The client and signed-in user of a pending request (for the audit trail of its consent decision). */
+  pendingParties(requestId: string, browser: string | undefined): { clientId: string; user?: string } | undefined {
+    const request = this.pendingRequest(requestId, browser);
+    return request && { clientId: request.client.id, user: request.user?.fhirUser };
+  }
+
   async consent(requestId: string, browser: string | undefined, approved: string[] | null): Promise<AuthorizeResult> {
     const request = this.pendingRequest(requestId, browser);
     if (!request?.user) return { kind: 'error-page', message: 'This page has expired or was opened in another browser; start again from the app.' };

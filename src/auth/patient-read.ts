@@ -21,7 +21,7 @@ const NOT_VISIBLE = new Set([403, 404, 410]);
 export function patientReader(baseCtx: ServerContext, raw: Store, route: Route, log: Logger) {
   return async function canRead(grant: Grant, patientId: string): Promise<boolean> {
     const requestId = randomUUID();
-    const ctx: RequestContext = { ...baseCtx, requestId, store: new GuardedStore(raw, grant, baseCtx), log: log.child({ reqId: requestId }) };
+    const ctx: RequestContext = { ...baseCtx, requestId, store: new GuardedStore({ main: raw }, grant, baseCtx), log: log.child({ reqId: requestId }) };
     const req: FhirRequest = { method: 'GET', path: ['Patient', patientId], query: [], headers: {} };
     let out: FhirResponse | undefined;
     let failure: unknown;

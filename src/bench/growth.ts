@@ -88,8 +88,8 @@ export async function runGrowth(o: GrowthOptions): Promise<GrowthResult> {
       let measured: Record<string, PhaseMeasure>;
       try {
         // the server starts cold on the store: a second of each phase first, not measured
-        await runPhases(server.base, phases, { connections: o.connections, durationMs: 1000 });
-        measured = await runPhases(server.base, phases, o, (name, m) => o.log(`  ${name}: ${m.perSecond}/s, p95 ${m.p95} ms (${m.errors} errors)`));
+        await runPhases(server.base, phases, { connections: o.connections, durationMs: 1000, headers: server.headers });
+        measured = await runPhases(server.base, phases, { ...o, headers: server.headers }, (name, m) => o.log(`  ${name}: ${m.perSecond}/s, p95 ${m.p95} ms (${m.errors} errors)`));
       } finally {
         await server.stop();
         resetConnections();

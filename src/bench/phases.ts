@@ -54,7 +54,7 @@ export interface PhaseMeasure extends Measure {
 export async function runPhases(
   base: string,
   phases: Phase[],
-  o: { connections: number; durationMs: number; rounds?: number },
+  o: { connections: number; durationMs: number; rounds?: number; headers?: () => Record<string, string> },
   onPhase: (name: string, m: PhaseMeasure) => void = () => {}
 ): Promise<Record<string, PhaseMeasure>> {
   const rounds: Record<string, Measure[]> = {};
@@ -63,7 +63,8 @@ export async function runPhases(
   for (let round = 0; round < total; round++) {
     for (const [name, url, allPages] of phases) {
       const counted = (entries[name] ??= { calls: 0, entries: 0 });
-      const work = allPages ? (i: number) => everyPage(`${base}${url(i)}`, counted) : async (i: number) => (await request(`${base}${url(i)}`)).status === 200;
+      const headers = o.headers ?? (() => ({}));
+      const work = allPages ? (i: number) => everyPage(`${base}${url(i)}`, counted, headers) : async (i: number) => (await request(`${base}${url(i)}`, 'GET', undefined, headers())).status === 200;
       (rounds[name] ??= []).push(await load(work, o.connections, o.durationMs));
       if (round === total - 1) onPhase(name, summary(rounds[name], counted));
     }
@@ -72,10 +73,10 @@ export async function runPhases(
 }
 
 /** Follows a searchset's `next` links to the end; true when every page answered 200. */
-async function everyPage(url: string, counted: { calls: number; entries: number }): Promise<boolean> {
+async function everyPage(url: string, counted: { calls: number; entries: number }, headers: () => Record<string, string>): Promise<boolean> {
   let entries = 0;
   for (let next: string | undefined = url; next; ) {
-    const res = await request(next);
+    const res = await request(next, 'GET', undefined, headers());
     if (res.status !== 200) return false;
     const page = JSON.parse(res.text) as { entry?: unknown[]; link?: { relation: string; url: string }[] };
     entries += page.entry?.length ?? 0;
@@ -93,7 +94,7 @@ export async function repeated(rounds: number, measure: () => Promise<Measure>):
   return summary(list, { calls: 0, entries: 0 });
 }
 
-function summary(list: Measure[], counted: { calls: number; entries: number }): PhaseMeasure {
+export function summary(list: Measure[], counted: { calls: number; entries: number }): PhaseMeasure {
   const median = (pick: (m: Measure) => number) => {
     const xs = list.map(pick).sort((a, b) => a - b);
     return xs.length % 2 ? xs[(xs.length - 1) / 2] : Number(((xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2).toFixed(2));

@@ -25,6 +25,8 @@ export async function readCeiling(json: string, o: BenchOptions): Promise<Measur
 
 export interface ServerProcess {
   base: string;
+  /** The Authorization header of a system token (renewed before it expires); none with FHIR_AUTH=none. */
+  headers(): Record<string, string>;
   pid: number;
   dataDir: string;
   stop(): Promise<void>;
@@ -36,7 +38,13 @@ export function freshMongoDb(): Record<string, string> {
   return process.env.MONGODB_URI ? { MONGODB_DB: `bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}` } : {};
 }
 
-/** Starts the built server as its own process on a fresh data directory (or MongoDB database), or on the one given with its store's environment. */
+const BENCH_CLIENT = { id: 'bench', secret: 'bench-secret-not-for-production' };
+
+/**
+ * Starts the built server as its own process on a fresh data directory (or MongoDB database), or on
+ * the one given with its store's environment. It runs the default configuration (tokens required,
+ * audit on) unless `env` says otherwise: the bench signs in as a bootstrap system client.
+ */
 export async function startServer(env: Record<string, string> = {}, dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-data-'))): Promise<ServerProcess> {
   const port = await new Promise<number>((resolve) => {
     const s = http.createServer().listen(0, '127.0.0.1', () => {
@@ -45,7 +53,7 @@ export async function startServer(env: Record<string, string> = {}, dataDir = fs
     });
   });
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
-    env: { ...process.env, ...(env.MONGODB_DB ? {} : freshMongoDb()), PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', FHIR_BASE_URL: `http://127.0.0.1:${port}/fhir`, FHIR_AUTH: 'none', FHIR_AUDIT: 'off', ...env },
+    env: { ...process.env, ...(env.MONGODB_DB ? {} : freshMongoDb()), PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', FHIR_BASE_URL: `http://127.0.0.1:${port}/fhir`, FHIR_BOOTSTRAP_CLIENT_ID: BENCH_CLIENT.id, FHIR_BOOTSTRAP_CLIENT_SECRET: BENCH_CLIENT.secret, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}/fhir`;
@@ -55,6 +63,23 @@ export async function startServer(env: Record<string, string> = {}, dataDir = fs
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+  let headers: Record<string, string> = {};
+  let renew: NodeJS.Timeout | undefined;
+  if ((env.FHIR_AUTH ?? process.env.FHIR_AUTH ?? 'smart') !== 'none') {
+    const origin = new URL(base).origin;
+    const signIn = async () => {
+      const res = await request(`${origin}/auth/token`, 'POST', `grant_type=client_credentials&scope=${encodeURIComponent('system/*.cruds')}`, {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: `Basic ${Buffer.from(`${BENCH_CLIENT.id}:${BENCH_CLIENT.secret}`).toString('base64')}`,
+      });
+      if (res.status !== 200) throw new Error(`bench: no token (${res.status} ${res.text.slice(0, 200)})`);
+      const token = JSON.parse(res.text) as { access_token: string; expires_in: number };
+      headers = { Authorization: `Bearer ${token.access_token}` };
+      renew = setTimeout(() => void signIn(), Math.max(10, token.expires_in - 60) * 1000);
+      renew.unref();
+    };
+    await signIn();
   }
   let peak = 0;
   const peakRssMb = () => {
@@ -68,11 +93,13 @@ export async function startServer(env: Record<string, string> = {}, dataDir = fs
   };
   return {
     base,
+    headers: () => headers,
     pid: proc.pid as number,
     dataDir,
     peakRssMb,
     async stop() {
       peakRssMb();
+      if (renew) clearTimeout(renew);
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
     },

@@ -24,7 +24,7 @@ describe('bulk loader refusals', () => {
       baseUrl: config.baseUrl,
       config,
       registry: getRegistry(),
-      store: GuardedStore.system(store, 'bulk-import', { registry: getRegistry(), baseUrl: config.baseUrl }),
+      store: GuardedStore.system({ main: store }, 'bulk-import', { registry: getRegistry(), baseUrl: config.baseUrl }),
       hooks: emptyHooks(),
       log: pino({ level: 'silent' }),
       now: () => new Date(),

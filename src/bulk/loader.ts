@@ -22,6 +22,8 @@ export interface LoaderOptions {
   /** NDJSON file receiving an OperationOutcome per refused resource. */
   errorFile: string;
   onProgress?: (delta: { resources: number; bytes?: number }) => void;
+  /** Records a batch's versions (the audit trail) inside its write scope: when it throws, the batch is not written. */
+  onWritten?: (ops: WriteOp[]) => Promise<void>;
 }
 
 type Checkpoint = Record<string, { size: number; mtimeMs: number; position: number; done: boolean }>;
@@ -69,7 +71,7 @@ export class BulkLoader {
   }
 
   private async writeBatch(resources: Resource[]): Promise<void> {
-    const result = await upsertResources(this.ctx, resources);
+    const result = await upsertResources(this.ctx, resources, this.options.onWritten);
     this.stats.written += result.written;
     this.stats.unchanged += result.unchanged;
     this.stats.failed += result.refused.length;
@@ -93,7 +95,8 @@ export class BulkLoader {
  */
 export async function upsertResources(
   ctx: RequestContext,
-  resources: Resource[]
+  resources: Resource[],
+  onWritten?: (ops: WriteOp[]) => Promise<void>
 ): Promise<{ written: number; unchanged: number; refused: OperationOutcome[] }> {
   const refused: OperationOutcome[] = [];
   let written = 0;
@@ -121,6 +124,7 @@ export async function upsertResources(
       }
     }
     await session.write(ops);
+    if (ops.length) await onWritten?.(ops);
   });
   return { written, unchanged, refused };
 }

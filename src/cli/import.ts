@@ -11,7 +11,10 @@ import { GuardedStore } from '../guard/guarded-store';
 import type { RequestContext } from '../fhir/context';
 import { emptyHooks } from '../fhir/hooks';
 import { createLogger } from '../logging';
-import { createStore } from '../storage';
+import { createAuditStore, createStore } from '../storage';
+import { bulkImportRecorder } from '../audit/bulk-event';
+import { AuditAppender } from '../audit/appender';
+import { loadCheckpointSigner } from '../audit/checkpoint';
 
 const USAGE = `Usage: npm run import -- <file-or-folder>... [--batch N] [--restart]
 Loads FHIR transaction/batch/collection Bundles (*.json) and NDJSON files (*.ndjson) into the store
@@ -43,7 +46,10 @@ async function main(argv: string[]): Promise<number> {
   const base = { baseUrl: config.baseUrl, config, registry: getRegistry(), hooks, now: () => new Date() };
   await installImplementationGuide(base, store, log);
   // the loader writes as the server's own named work, through the same write path as the API
-  const ctx: RequestContext = { ...base, requestId: 'import', store: GuardedStore.system(store, 'bulk-import', base), log };
+  const ctx: RequestContext = { ...base, requestId: 'import', store: GuardedStore.system({ main: store }, 'bulk-import', base), log };
+  // every batch's writes are in the audit trail, recorded inside the batch's own write scope
+  const auditStore = await createAuditStore(config);
+  const trail = new AuditAppender(auditStore, base, await loadCheckpointSigner(config.dataDir));
   const checkpointFile = path.join(config.dataDir, 'import-checkpoint.json');
   if (restart) fs.rmSync(checkpointFile, { force: true });
   const errorFile = path.join(config.dataDir, 'import-errors.ndjson');
@@ -58,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
     batchSize,
     checkpointFile,
     errorFile,
+    onWritten: config.audit ? bulkImportRecorder(trail, 'bulk-import') : undefined,
     onProgress: ({ resources }) => {
       done += resources;
       bar.update(Math.min(done, total), { rate: Math.round(done / Math.max((Date.now() - started) / 1000, 0.001)) });
@@ -68,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     bar.stop();
     await store.close();
+    await auditStore.close();
   }
   const seconds = (Date.now() - started) / 1000;
   const s = loader.stats;

@@ -20,7 +20,7 @@ export async function installImplementationGuide(ctx: ServerContext, raw: Store,
   const ig = loadImplementationGuide(dir);
   addGuideDefinitions(ctx.registry, ig);
   const conformance: Resource[] = [...ig.structureDefinitions, ...ig.searchParameters, ...ig.valueSets, ...ig.codeSystems, ...ig.operationDefinitions];
-  const store = GuardedStore.system(raw, 'guide-install', ctx);
+  const store = GuardedStore.system({ main: raw }, 'guide-install', ctx);
   const result = await upsertResources({ ...ctx, requestId: 'startup', store, log }, conformance);
   if (result.refused.length) log.error({ refused: result.refused }, 'some conformance resources of the implementation guide could not be stored');
   log.info({ profiles: ig.structureDefinitions.length, searchParameters: ig.searchParameters.length, written: result.written }, 'implementation guide loaded');

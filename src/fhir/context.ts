@@ -40,6 +40,8 @@ export interface FhirResponse {
 /** Everything a handler may use: the store guarded by who asks, the definitions, the clock. */
 export interface RequestContext {
   requestId: string;
+  /** The id of this request's AuditEvent, set by the FHIR endpoint (a Bundle's entries refer to it as their parent). */
+  auditId?: string;
   /** Absolute FHIR base URL without a trailing slash. */
   baseUrl: string;
   config: Config;
@@ -66,4 +68,9 @@ export interface Hooks {
   beforeStore: ((ctx: WriteContext, resource: Resource) => void)[];
   /** After a request was answered (or refused); must never throw. */
   afterResponse: ((ctx: RequestContext, req: FhirRequest, res: FhirResponse | undefined, error?: unknown) => void)[];
+  /**
+   * After each entry of a batch or transaction was processed, with the AuditEvent id of the Bundle's
+   * own request as `parent`; `rolledBack` when the transaction it was part of failed. Must never throw.
+   */
+  afterEntry?: ((ctx: RequestContext, entry: FhirRequest, res: FhirResponse | undefined, error: unknown, parent: string | undefined, rolledBack?: boolean) => void)[];
 }

@@ -1,6 +1,7 @@
 import type { DefinitionRegistry } from '../definitions/registry';
 import type { Interaction } from '../fhir/access';
 import { FhirError } from '../fhir/errors';
+import { AUDIT_TYPE, redactQueries } from '../audit/redact';
 import type { Resource } from '../fhir/types';
 import { patientCompartments } from '../fhir/compartments';
 import { extractIndexRows } from '../search/extract';
@@ -19,6 +20,24 @@ export interface GuardedSearchOptions {
   interaction?: Interaction;
 }
 
+/**
+ * The stores behind the guard: the main store of health data, and the audit trail's own store
+ * (DESIGN.md decision 11), which alone holds and serves AuditEvent. Without one, AuditEvent is empty.
+ */
+export interface DataStores {
+  main: Store;
+  audit?: Store;
+}
+
+/** Reads of a store that holds nothing (the audit trail when the server has none). */
+const EMPTY: StoreReader = {
+  readCurrent: async () => undefined,
+  readVersion: async () => undefined,
+  history: async () => [],
+  historyCount: async () => 0,
+  search: async (plan) => ({ records: [], ...(plan.total !== 'none' ? { total: 0 } : {}) }),
+};
+
 /** How many raw history versions one guarded history page may look at before it hands out a cursor. */
 const HISTORY_SCAN = 20;
 
@@ -31,23 +50,41 @@ const HISTORY_SCAN = 20;
  */
 export class GuardedStore {
   readonly kind: string;
+  private readonly raw: Store;
   private readonly reader: StoreReader;
+  private readonly auditReader: StoreReader;
 
   constructor(
-    private readonly raw: Store,
+    private readonly stores: DataStores,
     readonly grant: Grant,
     private readonly deps: GuardDeps,
     private readonly session?: StoreSession,
     /** Names of the system contexts this request's work used (for audit). */
     readonly systemUses: string[] = []
   ) {
-    this.kind = raw.kind;
-    this.reader = session ?? raw;
+    this.raw = stores.main;
+    this.kind = this.raw.kind;
+    this.reader = session ?? this.raw;
+    this.auditReader = stores.audit ?? EMPTY;
   }
 
-  /** The server's own work on the raw store, under a named system context. */
-  static system(raw: Store, name: string, deps: GuardDeps): GuardedStore {
-    return new GuardedStore(raw, systemGrant(name), deps);
+  /** The server's own work on the raw stores, under a named system context. */
+  static system(stores: DataStores, name: string, deps: GuardDeps): GuardedStore {
+    return new GuardedStore(stores, systemGrant(name), deps);
+  }
+
+  /** AuditEvent lives in the audit trail's store, everything else in the main store. */
+  private readerOf(type: string | undefined): StoreReader {
+    return type === AUDIT_TYPE ? this.auditReader : this.reader;
+  }
+
+  /**
+   * What a confined grant (patient/, or user/ short of an administrator) sees of an AuditEvent: no
+   * query strings of other people's searches. Unconfined grants see the events as recorded.
+   */
+  private shown(record: VersionRecord, i: Interaction): VersionRecord {
+    if (record.resourceType !== AUDIT_TYPE || (this.grant.predicates(i, AUDIT_TYPE) ?? []).length === 0) return record;
+    return redactQueries(record, this.grant.subject.user);
   }
 
   /** The underlying store, as a key for per-store caches only. */
@@ -81,7 +118,7 @@ export class GuardedStore {
    */
   asSystem(name: string): GuardedStore {
     this.systemUses.push(name);
-    return new GuardedStore(this.raw, systemGrant(name), this.deps, this.session, this.systemUses);
+    return new GuardedStore(this.stores, systemGrant(name), this.deps, this.session, this.systemUses);
   }
 
   /**
@@ -91,10 +128,11 @@ export class GuardedStore {
   async read(type: string, id: string, i: Interaction = 'r'): Promise<VersionRecord | undefined> {
     this.authorize(i, type);
     const where = this.grant.predicates(i, type) as Predicate[];
-    if (where.length === 0) return this.reader.readCurrent(type, id);
-    const page = await this.reader.search({ resourceTypes: [type], where: [{ kind: 'id', ids: [id] }, ...where], count: 1, total: 'none' });
-    if (page.records[0]) return page.records[0];
-    const current = await this.reader.readCurrent(type, id);
+    const reader = this.readerOf(type);
+    if (where.length === 0) return reader.readCurrent(type, id);
+    const page = await reader.search({ resourceTypes: [type], where: [{ kind: 'id', ids: [id] }, ...where], count: 1, total: 'none' });
+    if (page.records[0]) return this.shown(page.records[0], i);
+    const current = await reader.readCurrent(type, id);
     if (!current) return undefined;
     if (current.deleted && (await this.covers(current, i))) return current;
     throw notFound(type, id);
@@ -103,8 +141,8 @@ export class GuardedStore {
   /** One version, or undefined when it does not exist or the grant does not cover it. */
   async vread(type: string, id: string, versionId: string): Promise<VersionRecord | undefined> {
     this.authorize('r', type);
-    const version = await this.reader.readVersion(type, id, versionId);
-    return version && (await this.covers(version, 'r')) ? version : undefined;
+    const version = await this.readerOf(type).readVersion(type, id, versionId);
+    return version && (await this.covers(version, 'r')) ? this.shown(version, 'r') : undefined;
   }
 
   /**
@@ -116,11 +154,14 @@ export class GuardedStore {
     if (query.resourceType) this.authorize(i, query.resourceType);
     const out: VersionRecord[] = [];
     let before = query.beforeStoreVersion;
+    const reader = this.readerOf(query.resourceType);
     for (let scanned = 0; scanned < HISTORY_SCAN; scanned++) {
-      const page = await this.reader.history({ ...query, beforeStoreVersion: before });
+      const page = await reader.history({ ...query, beforeStoreVersion: before });
       for (const record of page) {
+        // AuditEvents a store from before the audit trail had its own store may still hold are never shown from it
+        if (record.resourceType === AUDIT_TYPE && reader !== this.auditReader) continue;
         if (!(await this.covers(record, i))) continue;
-        out.push(record);
+        out.push(this.shown(record, i));
         // the page is full: the next one starts right below the last version shown
         if (out.length === query.count) return { records: out, next: record.storeVersion };
       }
@@ -133,8 +174,9 @@ export class GuardedStore {
 
   /** The number of an instance's versions the grant covers. */
   async historyCount(query: Omit<HistoryQuery, 'count' | 'beforeStoreVersion'> & { resourceType: string; id: string }): Promise<number> {
-    if ((this.grant.predicates('r', query.resourceType) ?? []).length === 0) return this.reader.historyCount(query);
-    const versions = await this.reader.history({ ...query, count: 10_000 });
+    const reader = this.readerOf(query.resourceType);
+    if ((this.grant.predicates('r', query.resourceType) ?? []).length === 0) return reader.historyCount(query);
+    const versions = await reader.history({ ...query, count: 10_000 });
     let n = 0;
     for (const v of versions) if (await this.covers(v, 'r')) n++;
     return n;
@@ -145,7 +187,10 @@ export class GuardedStore {
     const i = options.interaction ?? 's';
     const visible: string[] = [];
     const restrictions: Predicate[][] = [];
+    // the audit trail is searched on its own: a search over several types never reaches into it
+    const audit = plan.resourceTypes.length === 1 && plan.resourceTypes[0] === AUDIT_TYPE;
     for (const type of plan.resourceTypes) {
+      if (type === AUDIT_TYPE && !audit) continue;
       const where = this.grant.predicates(i, type);
       if (where === null) continue;
       visible.push(type);
@@ -156,7 +201,8 @@ export class GuardedStore {
     const access: Predicate[] = uniform
       ? restrictions[0]
       : [{ kind: 'or', any: visible.map((t, n): Predicate => ({ kind: 'and', all: [{ kind: 'type', types: [t] }, ...restrictions[n]] })) }];
-    return this.reader.search({ ...plan, resourceTypes: visible, where: [...plan.where.map((p) => this.guardInner(p)), ...access] });
+    const page = await (audit ? this.auditReader : this.reader).search({ ...plan, resourceTypes: visible, where: [...plan.where.map((p) => this.guardInner(p)), ...access] });
+    return audit ? { ...page, records: page.records.map((r) => this.shown(r, i)) } : page;
   }
 
   /**
@@ -165,12 +211,15 @@ export class GuardedStore {
    */
   transaction<T>(fn: (session: GuardedStore) => Promise<T>): Promise<T> {
     if (this.session) return fn(this);
-    return this.raw.transaction((session) => fn(new GuardedStore(this.raw, this.grant, this.deps, session, this.systemUses)));
+    return this.raw.transaction((session) => fn(new GuardedStore(this.stores, this.grant, this.deps, session, this.systemUses)));
   }
 
   /** Appends versions (inside a transaction), each checked against the grant on its old and new content. */
   async write(ops: WriteOp[]): Promise<VersionRecord[]> {
     if (!this.session) throw new Error('GuardedStore.write outside a transaction');
+    if (ops.some((op) => op.resourceType === AUDIT_TYPE)) {
+      throw new FhirError('not-allowed', 'FHIR-0405-AUDIT', 'The audit trail is append-only and written by the server: AuditEvents cannot be created, changed or deleted');
+    }
     for (const op of ops) await this.checkWrite(op);
     return this.session.write(ops);
   }
@@ -206,7 +255,7 @@ export class GuardedStore {
 
   private async priorContent(tombstone: VersionRecord): Promise<VersionRecord | undefined> {
     const n = Number(tombstone.versionId) - 1;
-    return n >= 1 ? this.reader.readVersion(tombstone.resourceType, tombstone.id, String(n)) : undefined;
+    return n >= 1 ? this.readerOf(tombstone.resourceType).readVersion(tombstone.resourceType, tombstone.id, String(n)) : undefined;
   }
 
   private indexed(version: VersionRecord): IndexedVersion {

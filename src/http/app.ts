@@ -5,13 +5,17 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { FhirError } from '../fhir/errors';
 import type { Store } from '../storage/port';
-import { fhirEndpoint, sendError, type Authenticate, type Route } from './fhir-endpoint';
+import { fhirEndpoint, sendError, type AuditGate, type Authenticate, type Route } from './fhir-endpoint';
 import type { ServerContext } from '../fhir/context';
 
 export interface AppDeps {
   config: Config;
   log: Logger;
   store: Store;
+  /** The audit trail's own store (AuditEvent is read from it only). */
+  auditStore?: Store;
+  /** The audit trail's writer: whether accesses can be recorded now (undefined: audit is off). */
+  audit?: AuditGate;
   baseCtx: ServerContext;
   authenticate: Authenticate;
   route: Route;
@@ -30,12 +34,16 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(helmet());
 
   app.get('/healthz', async (_req, res) => {
+    // the audit trail is part of health: while it cannot record, no data is served (fhir-endpoint.ts)
+    const auditDown = deps.audit?.unavailable();
+    const audit = !deps.audit ? 'off' : auditDown === undefined ? 'ok' : 'unavailable';
     try {
       await deps.store.ping();
-      res.json({ status: 'ok', store: deps.store.kind });
+      if (auditDown !== undefined) res.status(503).json({ status: 'unavailable', store: deps.store.kind, audit, reason: auditDown });
+      else res.json({ status: 'ok', store: deps.store.kind, audit });
     } catch (err) {
       log.error({ err }, 'health check failed');
-      res.status(503).json({ status: 'unavailable', store: deps.store.kind });
+      res.status(503).json({ status: 'unavailable', store: deps.store.kind, audit });
     }
   });
 
@@ -50,7 +58,7 @@ export function createApp(deps: AppDeps): express.Express {
       maxAge: 600,
     }),
     express.raw({ type: () => true, limit: config.bodyLimit }),
-    fhirEndpoint(deps.baseCtx, deps.store, log, deps.authenticate, deps.route)
+    fhirEndpoint(deps.baseCtx, { main: deps.store, audit: deps.auditStore }, log, deps.authenticate, deps.route, deps.audit)
   );
 
   app.use((req: Request, res: Response) => {

@@ -5,8 +5,7 @@ import type { FhirRequest, FhirResponse, RequestContext, ServerContext } from '.
 import { FhirError, internalErrorOutcome, isFhirError } from '../fhir/errors';
 import type { Resource } from '../fhir/types';
 import { NO_GRANT, type Grant } from '../guard/grant';
-import { GuardedStore } from '../guard/guarded-store';
-import type { Store } from '../storage/port';
+import { GuardedStore, type DataStores } from '../guard/guarded-store';
 import { parseBody } from './body';
 import { negotiate } from './negotiate';
 
@@ -18,16 +17,22 @@ const REQUEST_ID_RE = /^[A-Za-z0-9\-._]{1,64}$/;
 export type Authenticate = (headers: Record<string, string | string[] | undefined>) => Promise<Grant>;
 export type Route = (ctx: RequestContext, req: FhirRequest) => Promise<FhirResponse>;
 
+/** Whether the audit trail can record right now: undefined when it can, else why not (fail closed). */
+export interface AuditGate {
+  unavailable(): string | undefined;
+}
+
 /**
  * Adapts Express to the FHIR core: builds the plain FhirRequest and RequestContext, runs the router,
  * and writes the FhirResponse or the OperationOutcome of any failure. Nothing below imports Express.
  */
 export function fhirEndpoint(
   baseCtx: ServerContext,
-  raw: Store,
+  stores: DataStores,
   log: Logger,
   authenticate: Authenticate,
-  route: Route
+  route: Route,
+  audit?: AuditGate
 ) {
   return async function handle(req: Request, res: Response): Promise<void> {
     const requestId = requestIdOf(req);
@@ -43,13 +48,14 @@ export function fhirEndpoint(
       negotiate(header(req, 'accept'), fhirReq.query.find(([k]) => k === '_format')?.[1]);
       // the CapabilityStatement is public (SMART discovery starts there) and reads no data; everything else needs a token
       const grant = fhirReq.path.length === 1 && fhirReq.path[0] === 'metadata' && fhirReq.method !== 'POST' ? NO_GRANT : await authenticate(req.headers);
-      ctx = { ...baseCtx, requestId, store: new GuardedStore(raw, grant, baseCtx), log: reqLog };
+      ctx = { ...baseCtx, requestId, auditId: randomUUID(), store: new GuardedStore(stores, grant, baseCtx), log: reqLog };
+      if (grant !== NO_GRANT) refuseUnrecorded(audit);
       out = await route(ctx, fhirReq);
       send(res, req, out);
     } catch (err) {
       failure = err;
       // a refused token is audited too: as an anonymous request
-      if (!ctx && fhirReq) ctx = { ...baseCtx, requestId, store: new GuardedStore(raw, NO_GRANT, baseCtx), log: reqLog };
+      if (!ctx && fhirReq) ctx = { ...baseCtx, requestId, auditId: randomUUID(), store: new GuardedStore(stores, NO_GRANT, baseCtx), log: reqLog };
       sendError(res, err, requestId, reqLog);
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -60,6 +66,18 @@ export function fhirEndpoint(
       if (ctx && fhirReq) for (const hook of ctx.hooks.afterResponse) runHook(() => hook(ctx as RequestContext, fhirReq as FhirRequest, out, failure), reqLog);
     }
   };
+}
+
+/**
+ * An access that cannot be recorded does not happen (DESIGN.md decision 11): while the audit trail
+ * cannot be written, every request for data is answered 503, until the trail's probe succeeds again.
+ */
+function refuseUnrecorded(audit: AuditGate | undefined): void {
+  const why = audit?.unavailable();
+  if (why === undefined) return;
+  throw new FhirError('unavailable', 'FHIR-0503-AUDIT', `The audit trail cannot record accesses at the moment (${why}); no data is served until it can. Try again shortly.`, {
+    headers: { 'Retry-After': '5' },
+  });
 }
 
 function runHook(fn: () => void, log: Logger): void {

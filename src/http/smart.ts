@@ -143,7 +143,13 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
   router.post('/auth/consent', limiter(60), urlencoded, fromThisOrigin, async (req, res) => {
     const f = form(req);
     const approved = f.decision === 'approve' ? Object.keys(f).filter((k) => k.startsWith('scope:')).map((k) => k.slice(6)) : null;
-    render(res, await server.consent(f.request ?? '', browser.of(req), approved));
+    const parties = server.pendingParties(f.request ?? '', browser.of(req));
+    const result = await server.consent(f.request ?? '', browser.of(req), approved);
+    if (parties && result.kind === 'redirect') {
+      const granted = !/[?&]error=/.test(result.url);
+      audit({ action: 'consent', success: granted, ...parties, detail: granted ? `approved: ${approved?.join(' ')}` : 'declined or not entitled', sourceAddress: req.ip });
+    }
+    render(res, result);
   });
 
   // SMART EHR launch: an EHR (a user or system token allowed to read the patient) registers the context

@@ -17,12 +17,18 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** An in-process server on a fresh temporary data directory. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * An in-process server on a fresh temporary data directory. The audit trail is appended in this
+ * thread unless `auditWorker` asks for the server's own worker thread (each worker loads the
+ * definitions again, a second or two, so only the suites about the trail pay for it).
+ */
+export async function startTestServer(env: Record<string, string> = {}, options: { auditWorker?: boolean } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', FHIR_BASE_URL: 'http://localhost:8080/fhir', SQLITE_SYNCHRONOUS: 'NORMAL', FHIR_AUTH: 'none', ...env });
   const { store, drop } = await testStore();
-  const server = await createFhirServer(config, { store });
+  // on the stand-in, the trail's collections are a stand-in of their own
+  const auditStore = store instanceof MongoStore ? await MongoStore.open(new MongoStandIn()) : undefined;
+  const server = await createFhirServer(config, { store, auditStore, auditInProcess: !options.auditWorker });
   return {
     server,
     config,

@@ -115,6 +115,6 @@ describe('capabilities and health', () => {
   it('GET /healthz checks the store', async () => {
     const res = await t.http.get('/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', store: t.server.store.kind });
+    expect(res.body).toEqual({ status: 'ok', store: t.server.store.kind, audit: 'ok' });
   });
 });

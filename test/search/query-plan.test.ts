@@ -23,7 +23,7 @@ describe('query plans of the main search shapes use indexes', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-plan-'));
     store = new SqliteStore({ dataDir: dir });
     const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' });
-    ctx = { requestId: 't', baseUrl: config.baseUrl, config, registry: getRegistry(), store: GuardedStore.system(store, 'test', { registry: getRegistry(), baseUrl: config.baseUrl }), hooks: emptyHooks(), log: undefined as never, now: () => new Date() };
+    ctx = { requestId: 't', baseUrl: config.baseUrl, config, registry: getRegistry(), store: GuardedStore.system({ main: store }, 'test', { registry: getRegistry(), baseUrl: config.baseUrl }), hooks: emptyHooks(), log: undefined as never, now: () => new Date() };
   });
   afterAll(async () => {
     await store.close();

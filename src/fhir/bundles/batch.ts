@@ -1,7 +1,7 @@
 import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';
 import type { Bundle } from '../types';
-import { breathe, entryRequest, type ParsedEntry } from './entries';
+import { afterEntry, breathe, entryRequest, type ParsedEntry } from './entries';
 import { mentionsAny } from './references';
 import { errorEntry, responseEntry } from './responses';
 
@@ -16,13 +16,18 @@ export async function processBatch(ctx: RequestContext, req: FhirRequest, entrie
   const out: Bundle = { resourceType: 'Bundle', type: 'batch-response', entry: [] };
   for (const [position, e] of entries.entries()) {
     await breathe(position);
+    let sub: FhirRequest | undefined;
     try {
       const named = mentionsAny(e.resource, fullUrls);
       if (named) {
         throw new FhirError('invalid', 'FHIR-0400-BATCHREF', `Entry ${e.index} refers to ${named}, another entry of the batch; use a transaction for entries that depend on each other`);
       }
-      out.entry?.push(responseEntry(ctx, await route(ctx, entryRequest(e, req))));
+      sub = entryRequest(e, req);
+      const res = await route(ctx, sub);
+      afterEntry(ctx, sub, res, undefined);
+      out.entry?.push(responseEntry(ctx, res));
     } catch (err) {
+      afterEntry(ctx, sub ?? { method: e.method, path: e.path, query: e.query, headers: {}, clientAddress: req.clientAddress }, undefined, err);
       out.entry?.push(errorEntry(ctx, err));
     }
   }

@@ -1,4 +1,4 @@
-import type { FhirRequest } from '../context';
+import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';
 import { parseJsonText } from '../json';
 import type { Bundle, BundleEntry, Resource } from '../types';
@@ -116,4 +116,18 @@ const ENTRIES_PER_TURN = 50;
  */
 export async function breathe(position: number): Promise<void> {
   if (position % ENTRIES_PER_TURN === ENTRIES_PER_TURN - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Runs the afterEntry hooks (the audit trail's event per entry, with the Bundle's own event as its
+ * parent); a hook that throws is logged, never fails the Bundle.
+ */
+export function afterEntry(ctx: RequestContext, entry: FhirRequest, res: FhirResponse | undefined, error: unknown, rolledBack = false): void {
+  for (const hook of ctx.hooks.afterEntry ?? []) {
+    try {
+      hook(ctx, entry, res, error, ctx.auditId, rolledBack);
+    } catch (err) {
+      ctx.log.error({ err }, 'afterEntry hook failed');
+    }
+  }
 }

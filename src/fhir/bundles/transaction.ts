@@ -4,7 +4,7 @@ import type { FhirRequest, FhirResponse, RequestContext } from '../context';
 import { FhirError } from '../errors';
 import type { Bundle, BundleEntry } from '../types';
 import { assertValidId } from '../util';
-import { breathe, entryRequest, type ParsedEntry } from './entries';
+import { afterEntry, breathe, entryRequest, type ParsedEntry } from './entries';
 import { conditionalReferences, rewriteReferences } from './references';
 import { entryFailure, responseEntry } from './responses';
 
@@ -20,6 +20,27 @@ const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GE
  */
 export async function processTransaction(ctx: RequestContext, req: FhirRequest, entries: ParsedEntry[], route: Route): Promise<FhirResponse> {
   const responses: BundleEntry[] = new Array(entries.length);
+  // each entry's event goes to the trail once the transaction's fate is known (rolled back or not)
+  const ran: [FhirRequest, FhirResponse | undefined, unknown][] = [];
+  try {
+    await runEntries(ctx, req, entries, route, responses, ran);
+  } catch (err) {
+    for (const [sub, res, error] of ran) afterEntry(ctx, sub, res, error, true);
+    throw err;
+  }
+  for (const [sub, res] of ran) afterEntry(ctx, sub, res, undefined);
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction-response', entry: responses };
+  return { status: 200, resource: bundle };
+}
+
+async function runEntries(
+  ctx: RequestContext,
+  req: FhirRequest,
+  entries: ParsedEntry[],
+  route: Route,
+  responses: BundleEntry[],
+  ran: [FhirRequest, FhirResponse | undefined, unknown][]
+): Promise<void> {
   await ctx.store.transaction(async (session) => {
     // the entries' own transaction(...) calls join this scope
     const tx: RequestContext = { ...ctx, store: session };
@@ -48,22 +69,24 @@ export async function processTransaction(ctx: RequestContext, req: FhirRequest, 
     const order = [...entries].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
     for (const [position, e] of order.entries()) {
       await breathe(position);
+      const sub = entryRequest(e, req);
       const done = existing.get(e.index);
       if (done) {
+        ran.push([sub, done, undefined]);
         responses[e.index] = responseEntry(tx, done);
         continue;
       }
-      const sub = entryRequest(e, req);
       sub.assignedId = assigned.get(e.index);
       try {
-        responses[e.index] = responseEntry(tx, await route(tx, sub));
+        const res = await route(tx, sub);
+        ran.push([sub, res, undefined]);
+        responses[e.index] = responseEntry(tx, res);
       } catch (err) {
+        ran.push([sub, undefined, err]);
         throw entryFailure(e.index, e.method, [e.path.join('/'), new URLSearchParams(e.query).toString()].filter(Boolean).join('?'), err);
       }
     }
   });
-  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction-response', entry: responses };
-  return { status: 200, resource: bundle };
 }
 
 async function resolveIdentity(

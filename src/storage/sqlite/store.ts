@@ -24,6 +24,8 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** FULL (default) syncs every commit to disk; NORMAL survives a process crash but maybe not a power cut. */
   synchronous?: 'FULL' | 'NORMAL';
+  /** The database file's name in dataDir (default fhir.sqlite; the audit trail has its own). */
+  file?: string;
 }
 
 interface VersionRow {
@@ -210,7 +212,7 @@ export class SqliteStore extends QueuedStore implements Store {
   constructor(options: SqliteStoreOptions) {
     super();
     fs.mkdirSync(options.dataDir, { recursive: true });
-    const file = path.join(options.dataDir, 'fhir.sqlite');
+    const file = path.join(options.dataDir, options.file ?? 'fhir.sqlite');
     this.writer = new DatabaseSync(file);
     this.writer.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA busy_timeout = 5000;`);
     this.writer.exec(SCHEMA);
@@ -266,6 +268,16 @@ export class SqliteStore extends QueuedStore implements Store {
 
   async ping(): Promise<void> {
     this.reader.prepare('SELECT 1').get();
+  }
+
+  /**
+   * Caps the database at its current size plus `extraPages` pages (PRAGMA max_page_count), or lifts
+   * the cap (undefined): writes past it fail with SQLITE_FULL, exactly as on a full disk. Tests use
+   * it to fill the audit trail's disk without filling the machine's.
+   */
+  limitPages(extraPages: number | undefined): void {
+    const { page_count: used } = this.writer.prepare('PRAGMA page_count').get() as { page_count: number };
+    this.writer.exec(`PRAGMA max_page_count = ${extraPages === undefined ? 4294967294 : used + Math.max(0, Math.floor(extraPages))}`);
   }
 
   async close(): Promise<void> {

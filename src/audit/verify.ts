@@ -1,0 +1,77 @@
+import type { AuditEvent, Provenance } from '../fhir/types';
+import type { StoreReader, VersionRecord } from '../storage/port';
+import { GENESIS, linkHash, linkOf } from './chain';
+import { checkpointJws, verifyCheckpoint, type Checkpoint } from './checkpoint';
+import type { CryptoKey } from 'jose';
+
+const PAGE = 1000;
+
+/**
+ * The versions of one type in the order they were written (oldest first), a page at a time. History
+ * pages run newest first, so a first pass notes where each page starts and a second reads them in
+ * reverse: memory stays one page whatever the trail's size.
+ */
+export async function* oldestFirst(reader: StoreReader, resourceType: string, since?: string): AsyncGenerator<VersionRecord[]> {
+  const starts: (number | undefined)[] = [undefined];
+  for (let before: number | undefined; ; ) {
+    const page = await reader.history({ resourceType, since, beforeStoreVersion: before, count: PAGE });
+    if (page.length < PAGE) break;
+    before = page[page.length - 1].storeVersion;
+    starts.push(before);
+  }
+  for (let i = starts.length - 1; i >= 0; i--) {
+    const page = await reader.history({ resourceType, since, beforeStoreVersion: starts[i], count: PAGE });
+    if (page.length) yield page.reverse();
+  }
+}
+
+export interface VerifyReport {
+  records: number;
+  checkpoints: number;
+  /** The first record (in the trail's order) that was changed, removed or inserted, or the checkpoint that fails. */
+  problem?: { kind: 'changed' | 'removed' | 'inserted' | 'checkpoint'; seq?: number; id?: string; detail: string };
+}
+
+/**
+ * Walks the chain (chain.ts) and the signed checkpoints (checkpoint.ts): every record must follow
+ * from the one before it (seq + 1, hash over the previous hash and its own content), and every
+ * checkpoint's signature must hold and name a record that has exactly its hash.
+ */
+export async function verifyTrail(reader: StoreReader, keys: Map<string, CryptoKey>): Promise<VerifyReport> {
+  const report: VerifyReport = { records: 0, checkpoints: 0 };
+  const due = new Map<number, Checkpoint>();
+  for await (const page of oldestFirst(reader, 'Provenance')) {
+    for (const v of page) {
+      const jws = v.json ? checkpointJws(JSON.parse(v.json) as Provenance) : undefined;
+      const c = jws && (await verifyCheckpoint(jws, keys));
+      if (!c) return { ...report, problem: { kind: 'checkpoint', id: v.id, detail: `checkpoint Provenance/${v.id} is not signed by a known audit key` } };
+      due.set(c.seq, c);
+      report.checkpoints++;
+    }
+  }
+  let previous = { seq: 0, hash: GENESIS, id: '(start of the trail)' };
+  for await (const page of oldestFirst(reader, 'AuditEvent')) {
+    for (const v of page) {
+      report.records++;
+      const event = v.json ? (JSON.parse(v.json) as AuditEvent) : undefined;
+      const link = event && linkOf(event);
+      const at = { seq: link?.seq, id: v.id };
+      if (!event || !link) return { ...report, problem: { kind: 'inserted', ...at, detail: `AuditEvent/${v.id} carries no link of the chain` } };
+      if (link.seq <= previous.seq) return { ...report, problem: { kind: 'inserted', ...at, detail: `AuditEvent/${v.id} claims seq ${link.seq} after seq ${previous.seq} (AuditEvent/${previous.id})` } };
+      if (link.seq > previous.seq + 1) {
+        const missing = link.seq - previous.seq - 1;
+        return { ...report, problem: { kind: 'removed', seq: previous.seq + 1, id: v.id, detail: `seq ${previous.seq + 1}${missing > 1 ? ` to ${link.seq - 1}` : ''} missing between AuditEvent/${previous.id} and AuditEvent/${v.id}` } };
+      }
+      if (linkHash(previous.hash, event) !== link.hash) {
+        return { ...report, problem: { kind: 'changed', ...at, detail: `AuditEvent/${v.id} (seq ${link.seq}) does not match its hash: it, or the record before it, was changed` } };
+      }
+      const c = due.get(link.seq);
+      if (c && c.hash !== link.hash) return { ...report, problem: { kind: 'changed', ...at, detail: `AuditEvent/${v.id} (seq ${link.seq}) differs from the checkpoint signed at ${c.time}: the trail was rewritten` } };
+      due.delete(link.seq);
+      previous = { seq: link.seq, hash: link.hash, id: v.id };
+    }
+  }
+  const beyond = [...due.values()].sort((a, b) => a.seq - b.seq)[0];
+  if (beyond) return { ...report, problem: { kind: 'removed', seq: previous.seq + 1, detail: `the trail ends at seq ${previous.seq}, but a checkpoint signed at ${beyond.time} names seq ${beyond.seq}` } };
+  return report;
+}

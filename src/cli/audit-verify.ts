@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadVerificationKeys, PUBLIC_KEY_FILE } from '../audit/checkpoint';
+import { verifyTrail } from '../audit/verify';
+import { createAuditStore } from '../storage';
+import { configOrExit, runCommand } from './command';
+
+const USAGE = `Usage: npm run audit:verify -- [--key audit-key.pub.json]
+Walks the audit trail of DATA_DIR (or of MONGODB_URI) record by record and checks the hash chain and
+every signed checkpoint. Exit 0: intact; exit 1: names the first record changed, removed or inserted.
+--key: the public key file to check signatures with (default DATA_DIR/${PUBLIC_KEY_FILE}; keep a copy
+away from the server).`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { key: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const config = configOrExit();
+  const keys = await loadVerificationKeys(values.key ?? path.join(config.dataDir, PUBLIC_KEY_FILE));
+  const store = await createAuditStore(config);
+  try {
+    const report = await verifyTrail(store, keys);
+    if (report.problem) {
+      console.log(`audit trail NOT intact: ${report.problem.kind}: ${report.problem.detail}`);
+      console.log(`(${report.records} records and ${report.checkpoints} checkpoints read up to there)`);
+      return 1;
+    }
+    console.log(`audit trail intact: ${report.records} records, ${report.checkpoints} signed checkpoints`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+runCommand(() => main());
