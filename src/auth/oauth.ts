@@ -257,8 +257,8 @@ export class AuthorizationServer {
   }
 
   private async refresh(form: Record<string, string>, authorization: string | undefined) {
-    const client = await authenticateClient(this.store, form, authorization, this.urls.token, this.now());
     const key = hash(form.refresh_token ?? '');
+    const client = await this.refreshingClient(form, authorization, key);
     const grant = this.store.peekGrant('refresh', key);
     if (!grant || grant.clientId !== client.id) throw new OAuthError('invalid_grant', 'The refresh token is not valid for this client');
     if (grant.family && this.store.isFamilyRevoked(grant.family)) throw new OAuthError('invalid_grant', 'The refresh token has been revoked');
@@ -277,6 +277,20 @@ export class AuthorizationServer {
       throw new OAuthError('invalid_grant', 'The refresh token was already used; its family is revoked');
     }
     return this.issueUnlessReplayed(client, { ...used.grant, scope });
+  }
+
+  /**
+   * The client asking for a refresh: authenticated as at every token request; or, when the request
+   * names no client at all, the public client the refresh token was issued to (RFC 6749 §6 asks a
+   * public client for no client_id, and fhirclient sends none). A confidential client still authenticates.
+   */
+  private async refreshingClient(form: Record<string, string>, authorization: string | undefined, key: string): Promise<ClientRecord> {
+    const namesNoClient = authorization === undefined && form.client_id === undefined && form.client_assertion === undefined && form.client_assertion_type === undefined;
+    if (!namesNoClient) return authenticateClient(this.store, form, authorization, this.urls.token, this.now());
+    const owner = this.store.getClient(this.store.peekGrant('refresh', key)?.clientId ?? '');
+    if (!owner) throw new OAuthError('invalid_grant', 'The refresh token is not valid');
+    if (owner.type !== 'public') throw new OAuthError('invalid_client', 'This client must authenticate', 401);
+    return owner;
   }
 
   /**
