@@ -26,7 +26,7 @@ module.exports = {
         '<rootDir>/test/search/{date-number-quantity,meta-timing,paging-result,reference-chain,string-token,reindex,access,operators-as-data}.test.ts',
         '<rootDir>/test/bundles/{transaction,document}.test.ts',
         '<rootDir>/test/operations/*.test.ts',
-        '<rootDir>/test/ig/server.test.ts',
+        '<rootDir>/test/ig/{server,stored-profiles}.test.ts',
         '<rootDir>/test/access/*.test.ts',
       ],
       setupFiles: ['<rootDir>/test/helpers/mongo-standin-env.ts'],

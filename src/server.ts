@@ -7,6 +7,7 @@ import { apiAuditEvent } from './audit/api-event';
 import { AuditWriter } from './audit/writer';
 import { installImplementationGuide, profileValidationHook } from './definitions/install-ig';
 import { getRegistry } from './definitions/registry';
+import { loadStoredDefinitions, storedDefinitionsApplier, storedProfileCheck } from './definitions/stored-definitions';
 import type { ServerContext } from './fhir/context';
 import { emptyHooks } from './fhir/hooks';
 import { buildCapabilityStatement, capabilities, type CapabilityContributions } from './fhir/interactions/capabilities';
@@ -47,7 +48,9 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
   const registry = getRegistry();
   const store = options.store ?? (await createStore(config));
   const hooks = emptyHooks();
-  hooks.beforeStore.push(profileValidationHook(config.requiredProfiles));
+  hooks.beforeStore.push(profileValidationHook(config.requiredProfiles), storedProfileCheck);
+  // profiles and terminology written through the API take effect once committed
+  hooks.afterCommit?.push(storedDefinitionsApplier(registry, log));
 
   const operations = new OperationRegistry();
   operations.register(validateOperation);
@@ -62,6 +65,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     now: () => new Date(),
   };
   await installImplementationGuide(baseCtx, store, log);
+  await loadStoredDefinitions(baseCtx, store, log);
   const closers: (() => Promise<void>)[] = [];
   const statement = () => buildCapabilityStatement(baseCtx, operations, { security, supportedProfiles: registry.profiles.byType() }, {
     name: pkg.name,

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { DefinitionRegistry } from '../definitions/registry';
 import type { GuardedStore } from '../guard/guarded-store';
+import type { WriteOp } from '../storage/port';
 import type { Resource } from './types';
 
 /** A FHIR request as the core sees it: no Express, just what the RESTful API defines. */
@@ -64,6 +65,11 @@ export type ServerContext = Omit<RequestContext, 'requestId' | 'store' | 'log'>;
 export interface Hooks {
   /** Before a resource is stored; may throw a FhirError to refuse it. */
   beforeStore: ((ctx: WriteContext, resource: Resource) => void)[];
+  /**
+   * After a store scope committed, with the versions it wrote (a transaction Bundle's all at once); must
+   * never throw. Optional, so that contexts without it (the audit writer's) need not name it.
+   */
+  afterCommit?: ((written: readonly WriteOp[]) => void)[];
   /** After a request was answered (or refused); must never throw. */
   afterResponse: ((ctx: RequestContext, req: FhirRequest, res: FhirResponse | undefined, error?: unknown) => void)[];
 }

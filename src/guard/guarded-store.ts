@@ -1,5 +1,6 @@
 import type { DefinitionRegistry } from '../definitions/registry';
 import type { Interaction } from '../fhir/access';
+import type { Hooks } from '../fhir/context';
 import { FhirError } from '../fhir/errors';
 import type { Resource } from '../fhir/types';
 import { patientCompartments } from '../fhir/compartments';
@@ -12,6 +13,8 @@ import { matches, type IndexedVersion } from './match';
 export interface GuardDeps {
   registry: DefinitionRegistry;
   baseUrl: string;
+  /** Told what a store scope wrote once it committed. */
+  hooks?: Pick<Hooks, 'afterCommit'>;
 }
 
 export interface GuardedSearchOptions {
@@ -41,7 +44,9 @@ export class GuardedStore {
     private readonly deps: GuardDeps,
     private readonly session?: StoreSession,
     /** Names of the system contexts this request's work used (for audit). */
-    readonly systemUses: string[] = []
+    readonly systemUses: string[] = [],
+    /** What the open scope wrote so far (for the afterCommit hooks). */
+    private readonly written: WriteOp[] = []
   ) {
     this.kind = raw.kind;
     this.reader = session ?? raw;
@@ -83,7 +88,7 @@ export class GuardedStore {
    */
   asSystem(name: string): GuardedStore {
     this.systemUses.push(name);
-    return new GuardedStore(this.raw, systemGrant(name), this.deps, this.session, this.systemUses);
+    return new GuardedStore(this.raw, systemGrant(name), this.deps, this.session, this.systemUses, this.written);
   }
 
   /**
@@ -163,16 +168,21 @@ export class GuardedStore {
    * One atomic scope (Store.transaction) whose store is guarded by the same grant; a transaction
    * already open is joined, so a Bundle's entries and the handlers they reach share one scope.
    */
-  transaction<T>(fn: (session: GuardedStore) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (session: GuardedStore) => Promise<T>): Promise<T> {
     if (this.session) return fn(this);
-    return this.raw.transaction((session) => fn(new GuardedStore(this.raw, this.grant, this.deps, session, this.systemUses)));
+    const written: WriteOp[] = [];
+    const result = await this.raw.transaction((session) => fn(new GuardedStore(this.raw, this.grant, this.deps, session, this.systemUses, written)));
+    if (written.length) for (const hook of this.deps.hooks?.afterCommit ?? []) hook(written);
+    return result;
   }
 
   /** Appends versions (inside a transaction), each checked against the grant on its old and new content. */
   async write(ops: WriteOp[]): Promise<VersionRecord[]> {
     if (!this.session) throw new Error('GuardedStore.write outside a transaction');
     for (const op of ops) await this.checkWrite(op);
-    return this.session.write(ops);
+    const records = await this.session.write(ops);
+    this.written.push(...ops);
+    return records;
   }
 
   currentStoreVersion(): Promise<number> {
