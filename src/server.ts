@@ -18,6 +18,7 @@ import { smartRouter, smartSecurity } from './http/smart';
 import { bundleHandler } from './fhir/bundles';
 import { createRouter } from './fhir/router';
 import { createApp } from './http/app';
+import { requestBaseUrl } from './http/request-base';
 import type { Authenticate } from './http/fhir-endpoint';
 import { grantResolver } from './guard/from-token';
 import { systemGrant } from './guard/grant';
@@ -103,6 +104,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
         audit: (decision) => audit?.record(authAuditEvent(decision, new Date())),
         patientVisible: async (headers, patientId) => canRead(await authenticate!(headers), patientId),
         onError: (err) => log.error({ err }, 'SMART endpoint failed'),
+        requestBase: (req) => requestBaseUrl(config, req),
       })
     );
     security = smartSecurity(config.baseUrl);

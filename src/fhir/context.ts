@@ -41,7 +41,11 @@ export interface FhirResponse {
 /** Everything a handler may use: the store guarded by who asks, the definitions, the clock. */
 export interface RequestContext {
   requestId: string;
-  /** Absolute FHIR base URL without a trailing slash. */
+  /**
+   * Absolute FHIR base URL without a trailing slash, as this request addressed the server: for what
+   * goes back to the client (links, Location, fullUrl). What is stored or matched (index extraction,
+   * references written as absolute URLs) uses the canonical `config.baseUrl`, the same for every request.
+   */
   baseUrl: string;
   config: Config;
   registry: DefinitionRegistry;

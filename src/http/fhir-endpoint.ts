@@ -9,6 +9,7 @@ import { GuardedStore } from '../guard/guarded-store';
 import type { Store } from '../storage/port';
 import { parseBody } from './body';
 import { negotiate } from './negotiate';
+import { requestBaseUrl } from './request-base';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -43,13 +44,13 @@ export function fhirEndpoint(
       negotiate(header(req, 'accept'), fhirReq.query.find(([k]) => k === '_format')?.[1]);
       // the CapabilityStatement is public (SMART discovery starts there) and reads no data; everything else needs a token
       const grant = fhirReq.path.length === 1 && fhirReq.path[0] === 'metadata' && fhirReq.method !== 'POST' ? NO_GRANT : await authenticate(req.headers);
-      ctx = { ...baseCtx, requestId, store: new GuardedStore(raw, grant, baseCtx), log: reqLog };
+      ctx = { ...baseCtx, baseUrl: requestBaseUrl(baseCtx.config, req), requestId, store: new GuardedStore(raw, grant, baseCtx), log: reqLog };
       out = await route(ctx, fhirReq);
       send(res, req, out);
     } catch (err) {
       failure = err;
       // a refused token is audited too: as an anonymous request
-      if (!ctx && fhirReq) ctx = { ...baseCtx, requestId, store: new GuardedStore(raw, NO_GRANT, baseCtx), log: reqLog };
+      if (!ctx && fhirReq) ctx = { ...baseCtx, baseUrl: requestBaseUrl(baseCtx.config, req), requestId, store: new GuardedStore(raw, NO_GRANT, baseCtx), log: reqLog };
       sendError(res, err, requestId, reqLog);
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

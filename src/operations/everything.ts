@@ -96,7 +96,7 @@ function wanted(q: Record<string, string | undefined>, type: string): boolean {
 
 /** `_since` on lastUpdated; `start`/`end` on the clinical `date` parameter of the types that have one. */
 function filters(ctx: RequestContext, types: string[], q: Record<string, string | undefined>): Predicate[] {
-  const options = { handling: 'strict' as const, baseUrl: ctx.baseUrl, now: ctx.now().getTime() };
+  const options = { handling: 'strict' as const, baseUrl: ctx.config.baseUrl, now: ctx.now().getTime() };
   const out: Predicate[] = [];
   if (q._since) out.push(...parseSearch(ctx.registry, types, [['_lastUpdated', `ge${q._since}`]], ctx.config, options).where);
   if (q.start || q.end) {
