@@ -10,7 +10,7 @@ import { getRegistry } from './definitions/registry';
 import { loadStoredDefinitions, storedDefinitionsApplier, storedProfileCheck } from './definitions/stored-definitions';
 import type { ServerContext } from './fhir/context';
 import { emptyHooks } from './fhir/hooks';
-import { buildCapabilityStatement, capabilities, type CapabilityContributions } from './fhir/interactions/capabilities';
+import { buildCapabilityStatement, capabilities, CapabilityStatements, type CapabilityContributions } from './fhir/interactions/capabilities';
 import { createAuthorizationServer } from './auth';
 import { authAuditEvent } from './auth/audit';
 import { patientReader, userGrants } from './auth/patient-read';
@@ -68,20 +68,20 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
   await installImplementationGuide(baseCtx, store, log);
   await loadStoredDefinitions(baseCtx, store, log);
   const closers: (() => Promise<void>)[] = [];
-  const statement = () => buildCapabilityStatement(baseCtx, operations, { security, supportedProfiles: registry.profiles.byType() }, {
+  const statement = (baseUrl: string) => buildCapabilityStatement({ ...baseCtx, baseUrl }, operations, { security: security?.(baseUrl), supportedProfiles: registry.profiles.byType() }, {
     name: pkg.name,
     version: pkg.version,
   });
   const route: ReturnType<typeof createRouter> = createRouter({
     operations,
-    capabilities: () => capabilities(capabilityStatement),
+    capabilities: (ctx) => capabilities(statements.at(ctx.baseUrl)),
     // entries of a batch or transaction come back through this same router
     bundle: bundleHandler(() => route),
   });
   const audit = config.audit ? new AuditWriter(baseCtx, store, log) : undefined;
   let authenticate: Authenticate | undefined = options.authenticate;
   const routers = [];
-  let security: CapabilityContributions['security'];
+  let security: ((baseUrl: string) => CapabilityContributions['security']) | undefined;
   let corsOrigin: ((origin: string) => boolean) | undefined;
   if (!authenticate && config.auth === 'none') {
     log.warn('FHIR_AUTH=none: authorization is OFF and every client may read and write everything; use only for local experiments');
@@ -107,7 +107,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
         requestBase: (req) => requestBaseUrl(config, req),
       })
     );
-    security = smartSecurity(config.baseUrl);
+    security = smartSecurity;
     closers.push(async () => auth.store.close());
   }
   if (audit) {
@@ -116,7 +116,9 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
       audit.record(apiAuditEvent(ctx, req, res, error));
     });
   }
-  const capabilityStatement = statement();
+  // per base URL the server answers under, rebuilt when stored profiles change
+  const statements = new CapabilityStatements(statement, () => registry.profiles.version);
+  statements.at(config.baseUrl);
   const app = createApp({ config, log, store, baseCtx, authenticate, route, routers, corsOrigin });
   return {
     app,

@@ -46,19 +46,25 @@ export class ProfileRegistry {
   private readonly stored = new Map<string, StructureDefinition>();
   /** Stored profiles' URLs by resource id (a delete names only the id). */
   private readonly storedUrls = new Map<string, string>();
+  /** Changes whenever the profiles do (what was derived from them, e.g. the CapabilityStatement, is stale). */
+  version = 0;
 
   add(sds: StructureDefinition[]): void {
     for (const sd of load(sds)) this.guide.set(sd.url as string, sd);
+    this.version++;
   }
 
   /** Profiles stored through the API (already checked usable), by their resource id. */
   putStored(sds: StructureDefinition[]): void {
-    for (const sd of load(sds)) {
+    const loaded = load(sds);
+    if (loaded.length === 0) return;
+    for (const sd of loaded) {
       const before = sd.id ? this.storedUrls.get(sd.id) : undefined;
       if (before && before !== sd.url) this.stored.delete(before);
       this.stored.set(sd.url as string, sd);
       if (sd.id) this.storedUrls.set(sd.id, sd.url as string);
     }
+    this.version++;
   }
 
   /** The stored profile of this resource id is no longer used (it was deleted). */
@@ -69,6 +75,7 @@ export class ProfileRegistry {
     this.stored.delete(url);
     const guide = this.guide.get(url);
     if (guide) loadDataType(guide);
+    this.version++;
   }
 
   isGuide(url: string): boolean {

@@ -66,6 +66,8 @@ describe('a profile stored through the API', () => {
     expect(refused.status).toBe(422);
     expect(JSON.stringify(refused.body.issue)).toMatch(/birthDate/);
     expect((await t.http.post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(claiming({ birthDate: '1980-05-01' }))).status).toBe(201);
+    const metadata = await t.http.get('/fhir/metadata');
+    expect(metadata.body.rest[0].resource.find((r: any) => r.type === 'Patient').supportedProfile).toContain(URL_);
     // a Patient that claims no profile is held to the base definition only
     expect((await t.http.post('/fhir/Patient').set('Content-Type', FHIR_JSON).send({ resourceType: 'Patient' })).status).toBe(201);
   });
@@ -138,6 +140,8 @@ describe('a profile stored through the API', () => {
     const res = await validateAgainst({ resourceType: 'Patient' });
     expect(res.status).toBe(400);
     expect(res.body.issue[0].diagnostics).toMatch(/not known/);
+    const metadata = await t.http.get('/fhir/metadata');
+    expect(metadata.body.rest[0].resource.find((r: any) => r.type === 'Patient').supportedProfile ?? []).not.toContain(URL_);
     expect((await t.http.post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(claiming({}))).status).toBe(201);
   });
 });

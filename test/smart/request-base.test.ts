@@ -33,6 +33,16 @@ describe('a launch by IP address', () => {
     expect(other.body.token_endpoint).toBe('http://localhost:8080/auth/token');
   });
 
+  it('the CapabilityStatement names the same endpoints and base', async () => {
+    const res = await t.http.get('/fhir/metadata').set('Host', HOST);
+    expect(res.body.implementation.url).toBe(IP_BASE);
+    const uris = res.body.rest[0].security.extension[0].extension;
+    expect(uris).toContainEqual({ url: 'token', valueUri: `http://${HOST}/auth/token` });
+    expect(uris).toContainEqual({ url: 'authorize', valueUri: `http://${HOST}/auth/authorize` });
+    const other = await t.http.get('/fhir/metadata').set('Host', 'evil.example.org');
+    expect(other.body.implementation.url).toBe('http://localhost:8080/fhir');
+  });
+
   it('goes through with aud at that base: sign-in, consent, code, token, a FHIR read', async () => {
     const { verifier, challenge } = pkce();
     const page = await authorize(IP_BASE, challenge);
