@@ -170,8 +170,11 @@ export class GuardedStore {
    */
   async transaction<T>(fn: (session: GuardedStore) => Promise<T>): Promise<T> {
     if (this.session) return fn(this);
-    const written: WriteOp[] = [];
-    const result = await this.raw.transaction((session) => fn(new GuardedStore(this.raw, this.grant, this.deps, session, this.systemUses, written)));
+    let written: WriteOp[] = [];
+    const result = await this.raw.transaction((session) => {
+      written = []; // an adapter may run the scope again (MongoDB, on a transient error): only the attempt that committed counts
+      return fn(new GuardedStore(this.raw, this.grant, this.deps, session, this.systemUses, written));
+    });
     if (written.length) for (const hook of this.deps.hooks?.afterCommit ?? []) hook(written);
     return result;
   }

@@ -112,6 +112,21 @@ describe('a profile stored through the API', () => {
     expect(errors((await validateAgainst({ resourceType: 'Patient', birthDate: '1980-05-01', gender: 'male' })).body)).toEqual([]);
   });
 
+  it('takes effect from a transaction once it committed, and not from one rolled back', async () => {
+    const url = `${URL_}-tx`;
+    const tx = (extra: object[]) =>
+      t.http
+        .post('/fhir')
+        .set('Content-Type', FHIR_JSON)
+        .send({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { ...profile(['Patient.gender']), url }, request: { method: 'POST', url: 'StructureDefinition' } }, ...extra] });
+    const against = () => t.http.post(`/fhir/Patient/$validate?profile=${encodeURIComponent(url)}`).set('Content-Type', FHIR_JSON).send({ resourceType: 'Patient' });
+    // the second entry fails validation: nothing is stored, and the profile is not used
+    expect((await tx([{ resource: { resourceType: 'Patient', gender: 'bogus' }, request: { method: 'POST', url: 'Patient' } }])).status).toBe(422);
+    expect((await against()).status).toBe(400);
+    expect((await tx([])).status).toBe(200);
+    expect(errors((await against()).body)).toEqual([expect.objectContaining({ expression: [expect.stringMatching(/Patient\.gender/)] })]);
+  });
+
   it('may not replace a definition of the specification', async () => {
     const res = await t.http.post('/fhir/StructureDefinition').set('Content-Type', FHIR_JSON).send({ ...profile(['Patient.birthDate']), url: 'http://hl7.org/fhir/StructureDefinition/Patient' });
     // stored as a conformance resource, but the base definition stays what the specification says
