@@ -1,11 +1,28 @@
+const fs = require('node:fs');
+const path = require('node:path');
+
+/**
+ * The entry file of an ESM-only package whose `exports` offer no `require` path jest could follow
+ * (fhir-kit-client 2), wherever Node would look for the package; undefined when it is not installed.
+ */
+function esmEntry(name, file) {
+  for (const dir of require.resolve.paths(name) ?? []) {
+    const entry = path.join(dir, name, file);
+    if (fs.existsSync(entry)) return entry;
+  }
+  return undefined;
+}
+const fhirKitClient = esmEntry('fhir-kit-client', 'dist/index.js');
+
 /** @type {import('jest').Config} */
 const base = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
   },
-  // jose and uuid ship ESM only; jest's module system needs them transformed to CommonJS.
-  transformIgnorePatterns: ['/node_modules/(?!(jose|uuid)/)'],
+  // jose, uuid and fhir-kit-client ship ESM only; jest's module system needs them transformed to CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|uuid|fhir-kit-client)/)'],
+  moduleNameMapper: fhirKitClient ? { '^fhir-kit-client$': fhirKitClient } : {},
 };
 
 /**
@@ -26,9 +43,10 @@ module.exports = {
         '<rootDir>/test/search/{date-number-quantity,meta-timing,paging-result,reference-chain,string-token,reindex,access,operators-as-data}.test.ts',
         '<rootDir>/test/bundles/{transaction,document}.test.ts',
         '<rootDir>/test/operations/*.test.ts',
-        '<rootDir>/test/ig/server.test.ts',
+        '<rootDir>/test/ig/{server,stored-profiles}.test.ts',
         '<rootDir>/test/access/*.test.ts',
         '<rootDir>/test/audit/*.test.ts',
+        '<rootDir>/test/clients/*.test.ts',
       ],
       setupFiles: ['<rootDir>/test/helpers/mongo-standin-env.ts'],
     },

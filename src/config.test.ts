@@ -25,9 +25,17 @@ describe('loadConfig', () => {
     [{ HOST: '[::1]' }, /HOST/],
     [{ HOST: 'http://localhost' }, /HOST/],
     [{ HOST: '10.0.0.1:80' }, /HOST/],
+    [{ FHIR_PUBLIC_HOSTS: 'https://fhir.example.org' }, /FHIR_PUBLIC_HOSTS/],
+    [{ FHIR_PUBLIC_HOSTS: 'fhir.example.org/x' }, /FHIR_PUBLIC_HOSTS/],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('answers with the request\'s own host only without FHIR_BASE_URL, among loopback and FHIR_PUBLIC_HOSTS', () => {
+    expect(loadConfig({})).toMatchObject({ baseUrlConfigured: false, publicHosts: [] });
+    expect(loadConfig({ FHIR_BASE_URL: 'https://fhir.example.org/r4' }).baseUrlConfigured).toBe(true);
+    expect(loadConfig({ FHIR_PUBLIC_HOSTS: 'FHIR.example.org, 10.0.0.5:8080,[fd00::1]:8080' }).publicHosts).toEqual(['fhir.example.org', '10.0.0.5:8080', '[fd00::1]:8080']);
   });
 
   it('listens on all interfaces unless HOST names one', () => {

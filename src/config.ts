@@ -6,8 +6,16 @@ export interface Config {
   port: number;
   /** The interface to listen on (an IP address or host name); undefined: all interfaces. */
   host: string | undefined;
-  /** Public base URL of the FHIR endpoint, e.g. http://localhost:8080/fhir */
+  /**
+   * Public base URL of the FHIR endpoint, e.g. http://localhost:8080/fhir: the server's canonical base
+   * (tokens' audience, references written under it are local). Links answer each request with the
+   * base it addressed (src/http/request-base.ts) unless FHIR_BASE_URL was set.
+   */
   baseUrl: string;
+  /** Whether FHIR_BASE_URL was set: then it is the base of every link, whatever the request's Host. */
+  baseUrlConfigured: boolean;
+  /** Hosts (`name` or `name:port`, lower case) besides loopback that links may name when FHIR_BASE_URL is not set. */
+  publicHosts: string[];
   dataDir: string;
   /** Maximum request body size in bytes. */
   bodyLimit: number;
@@ -81,6 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: hostVar(env.HOST),
     baseUrl,
+    baseUrlConfigured: !!env.FHIR_BASE_URL,
+    publicHosts: publicHosts(env.FHIR_PUBLIC_HOSTS),
     dataDir: path.resolve(env.DATA_DIR || './data'),
     bodyLimit: parseByteSize(env.FHIR_BODY_LIMIT || '64mb'),
     logLevel,
@@ -107,6 +117,17 @@ function hostVar(raw: string | undefined): string | undefined {
   const hostname = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
   if (isIP(raw) === 0 && !hostname.test(raw)) throw new ConfigError(`HOST must be an IP address (e.g. 127.0.0.1, ::1, 0.0.0.0) or a host name, got "${raw}"`);
   return raw;
+}
+
+/** `fhir.example.org,10.0.0.5:8080`: host names or addresses, each with an optional port. */
+function publicHosts(raw: string | undefined): string[] {
+  const out: string[] = [];
+  for (const h of (raw ?? '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean)) {
+    const m = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)(:\d{1,5})?$/.exec(h);
+    if (!m) throw new ConfigError(`FHIR_PUBLIC_HOSTS: expected host names or addresses with an optional :port, got "${h}"`);
+    out.push(h);
+  }
+  return out;
 }
 
 function mongoDbName(raw: string | undefined): string {

@@ -10,9 +10,10 @@ import { loadCheckpointSigner } from './audit/checkpoint';
 import { AppenderSink, WorkerSink, type AuditSink } from './audit/sink';
 import { installImplementationGuide, profileValidationHook } from './definitions/install-ig';
 import { getRegistry } from './definitions/registry';
+import { loadStoredDefinitions, storedDefinitionsApplier, storedProfileCheck } from './definitions/stored-definitions';
 import type { ServerContext } from './fhir/context';
 import { emptyHooks } from './fhir/hooks';
-import { buildCapabilityStatement, capabilities, type CapabilityContributions } from './fhir/interactions/capabilities';
+import { buildCapabilityStatement, capabilities, CapabilityStatements, type CapabilityContributions } from './fhir/interactions/capabilities';
 import { createAuthorizationServer } from './auth';
 import { authAuditEvent } from './auth/audit';
 import { patientReader, userGrants } from './auth/patient-read';
@@ -20,6 +21,7 @@ import { smartRouter, smartSecurity } from './http/smart';
 import { bundleHandler } from './fhir/bundles';
 import { createRouter } from './fhir/router';
 import { createApp } from './http/app';
+import { requestBaseUrl } from './http/request-base';
 import type { Authenticate } from './http/fhir-endpoint';
 import { grantResolver } from './guard/from-token';
 import { systemGrant } from './guard/grant';
@@ -66,7 +68,9 @@ export async function createFhirServer(
   const store = options.store ?? (await createStore(config));
   const auditStore = options.auditStore ?? (await createAuditStore(config));
   const hooks = emptyHooks();
-  hooks.beforeStore.push(profileValidationHook(config.requiredProfiles));
+  hooks.beforeStore.push(profileValidationHook(config.requiredProfiles), storedProfileCheck);
+  // profiles and terminology written through the API take effect once committed
+  hooks.afterCommit?.push(storedDefinitionsApplier(registry, log));
 
   const operations = new OperationRegistry();
   operations.register(validateOperation);
@@ -81,21 +85,22 @@ export async function createFhirServer(
     now: () => new Date(),
   };
   await installImplementationGuide(baseCtx, store, log);
+  await loadStoredDefinitions(baseCtx, store, log);
   const closers: (() => Promise<void>)[] = [];
-  const statement = () => buildCapabilityStatement(baseCtx, operations, { security, supportedProfiles: registry.profiles.byType() }, {
+  const statement = (baseUrl: string) => buildCapabilityStatement({ ...baseCtx, baseUrl }, operations, { security: security?.(baseUrl), supportedProfiles: registry.profiles.byType() }, {
     name: pkg.name,
     version: pkg.version,
   });
   const route: ReturnType<typeof createRouter> = createRouter({
     operations,
-    capabilities: () => capabilities(capabilityStatement),
+    capabilities: (ctx) => capabilities(statements.at(ctx.baseUrl)),
     // entries of a batch or transaction come back through this same router
     bundle: bundleHandler(() => route),
   });
   const audit = config.audit ? new AuditWriter(await auditSink(config, auditStore, baseCtx, options.auditInProcess), log) : undefined;
   let authenticate: Authenticate | undefined = options.authenticate;
   const routers = [];
-  let security: CapabilityContributions['security'];
+  let security: ((baseUrl: string) => CapabilityContributions['security']) | undefined;
   let corsOrigin: ((origin: string) => boolean) | undefined;
   if (!authenticate && config.auth === 'none') {
     log.warn('FHIR_AUTH=none: authorization is OFF and every client may read and write everything; use only for local experiments');
@@ -118,9 +123,10 @@ export async function createFhirServer(
         audit: (decision) => audit?.record(authAuditEvent(decision, new Date())),
         patientVisible: async (headers, patientId) => canRead(await authenticate!(headers), patientId),
         onError: (err) => log.error({ err }, 'SMART endpoint failed'),
+        requestBase: (req) => requestBaseUrl(config, req),
       })
     );
-    security = smartSecurity(config.baseUrl);
+    security = smartSecurity;
     closers.push(async () => auth.store.close());
   }
   if (audit) {
@@ -131,7 +137,9 @@ export async function createFhirServer(
     // one event per entry of a batch or transaction, under the Bundle's own event
     hooks.afterEntry?.push((ctx, entry, res, error, parent, rolledBack) => audit.record(apiAuditEvent(ctx, entry, res, error, { parent, rolledBack })));
   }
-  const capabilityStatement = statement();
+  // per base URL the server answers under, rebuilt when stored profiles change
+  const statements = new CapabilityStatements(statement, () => registry.profiles.version);
+  statements.at(config.baseUrl);
   const app = createApp({ config, log, store, auditStore, audit, baseCtx, authenticate, route, routers, corsOrigin });
   return {
     app,

@@ -26,7 +26,8 @@ export async function authenticateClient(
   store: AuthStore,
   form: Record<string, string>,
   authorization: string | undefined,
-  tokenUrl: string,
+  /** The token endpoint's URL (or URLs: its names on this server) a client assertion must name as audience. */
+  tokenUrl: string | string[],
   now: number
 ): Promise<ClientRecord> {
   if (authorization?.startsWith('Basic ')) {
@@ -47,7 +48,7 @@ export async function authenticateClient(
   return client;
 }
 
-async function verifyAssertion(store: AuthStore, assertion: string, tokenUrl: string, now: number): Promise<ClientRecord> {
+async function verifyAssertion(store: AuthStore, assertion: string, tokenUrl: string | string[], now: number): Promise<ClientRecord> {
   let iss: string | undefined;
   try {
     iss = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8')).iss;

@@ -102,8 +102,11 @@ export class AuthorizationServer {
 
   // ---- authorization endpoint ----
 
-  /** Starts an authorization for the browser whose binding is `browser`. */
-  authorize(params: Record<string, string | undefined>, browser: string): AuthorizeResult {
+  /**
+   * Starts an authorization for the browser whose binding is `browser`. `fhirBase`: the base URL the
+   * request addressed the server by (one of its own names), accepted as `aud` besides the configured one.
+   */
+  authorize(params: Record<string, string | undefined>, browser: string, fhirBase = this.urls.fhirBase): AuthorizeResult {
     const client = this.store.getClient(params.client_id ?? '');
     if (!client) return { kind: 'error-page', message: 'Unknown client_id.' };
     const redirectUri = params.redirect_uri ?? '';
@@ -113,7 +116,8 @@ export class AuthorizationServer {
     const fail = (error: string, description: string): AuthorizeResult => ({ kind: 'redirect', url: withParams(redirectUri, { error, error_description: description, state: params.state }) });
     if (params.response_type !== 'code') return fail('unsupported_response_type', 'response_type must be code');
     if (!params.code_challenge || params.code_challenge_method !== 'S256') return fail('invalid_request', 'PKCE with code_challenge_method S256 is required');
-    if ((params.aud ?? '').replace(/\/+$/, '') !== this.urls.fhirBase) return fail('invalid_request', 'aud must be this FHIR server');
+    const aud = (params.aud ?? '').replace(/\/+$/, '');
+    if (aud !== this.urls.fhirBase && aud !== fhirBase) return fail('invalid_request', `aud must be this FHIR server's base URL, ${fhirBase}`);
     const granular = granularScopeProblem(params.scope ?? '');
     if (granular) return fail('invalid_scope', granular);
     const scope = intersectScopes(params.scope ?? '', client.scope);
@@ -219,21 +223,22 @@ export class AuthorizationServer {
 
   // ---- token endpoint ----
 
-  async token(form: Record<string, string>, authorization: string | undefined): Promise<Record<string, unknown>> {
+  /** `tokenUrls`: the URLs of this endpoint a client assertion may name as its audience (the configured one by default). */
+  async token(form: Record<string, string>, authorization: string | undefined, tokenUrls: string[] = [this.urls.token]): Promise<Record<string, unknown>> {
     switch (form.grant_type) {
       case 'client_credentials':
-        return this.clientCredentials(form, authorization);
+        return this.clientCredentials(form, authorization, tokenUrls);
       case 'authorization_code':
-        return this.authorizationCode(form, authorization);
+        return this.authorizationCode(form, authorization, tokenUrls);
       case 'refresh_token':
-        return this.refresh(form, authorization);
+        return this.refresh(form, authorization, tokenUrls);
       default:
         throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code, refresh_token or client_credentials');
     }
   }
 
-  private async clientCredentials(form: Record<string, string>, authorization: string | undefined) {
-    const client = await authenticateClient(this.store, form, authorization, this.urls.token, this.now());
+  private async clientCredentials(form: Record<string, string>, authorization: string | undefined, tokenUrls: string[]) {
+    const client = await authenticateClient(this.store, form, authorization, tokenUrls, this.now());
     if (client.type === 'public') throw new OAuthError('unauthorized_client', 'Public clients cannot use client_credentials');
     const granular = granularScopeProblem(form.scope ?? '');
     if (granular) throw new OAuthError('invalid_scope', granular);
@@ -244,8 +249,8 @@ export class AuthorizationServer {
     return { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope };
   }
 
-  private async authorizationCode(form: Record<string, string>, authorization: string | undefined) {
-    const client = await authenticateClient(this.store, form, authorization, this.urls.token, this.now());
+  private async authorizationCode(form: Record<string, string>, authorization: string | undefined, tokenUrls: string[]) {
+    const client = await authenticateClient(this.store, form, authorization, tokenUrls, this.now());
     const used = this.store.useGrant('code', hash(form.code ?? ''), this.now());
     if (!used) throw new OAuthError('invalid_grant', 'The code is unknown or expired');
     const g = used.grant;
@@ -262,9 +267,9 @@ export class AuthorizationServer {
     return this.issueUnlessReplayed(client, g);
   }
 
-  private async refresh(form: Record<string, string>, authorization: string | undefined) {
-    const client = await authenticateClient(this.store, form, authorization, this.urls.token, this.now());
+  private async refresh(form: Record<string, string>, authorization: string | undefined, tokenUrls: string[]) {
     const key = hash(form.refresh_token ?? '');
+    const client = await this.refreshingClient(form, authorization, key, tokenUrls);
     const grant = this.store.peekGrant('refresh', key);
     if (!grant || grant.clientId !== client.id) throw new OAuthError('invalid_grant', 'The refresh token is not valid for this client');
     if (grant.family && this.store.isFamilyRevoked(grant.family)) throw new OAuthError('invalid_grant', 'The refresh token has been revoked');
@@ -283,6 +288,20 @@ export class AuthorizationServer {
       throw new OAuthError('invalid_grant', 'The refresh token was already used; its family is revoked');
     }
     return this.issueUnlessReplayed(client, { ...used.grant, scope });
+  }
+
+  /**
+   * The client asking for a refresh: authenticated as at every token request; or, when the request
+   * names no client at all, the public client the refresh token was issued to (RFC 6749 §6 asks a
+   * public client for no client_id, and fhirclient sends none). A confidential client still authenticates.
+   */
+  private async refreshingClient(form: Record<string, string>, authorization: string | undefined, key: string, tokenUrls: string[]): Promise<ClientRecord> {
+    const namesNoClient = authorization === undefined && form.client_id === undefined && form.client_assertion === undefined && form.client_assertion_type === undefined;
+    if (!namesNoClient) return authenticateClient(this.store, form, authorization, tokenUrls, this.now());
+    const owner = this.store.getClient(this.store.peekGrant('refresh', key)?.clientId ?? '');
+    if (!owner) throw new OAuthError('invalid_grant', 'The refresh token is not valid');
+    if (owner.type !== 'public') throw new OAuthError('invalid_client', 'This client must authenticate', 401);
+    return owner;
   }
 
   /**

@@ -96,6 +96,23 @@ export class DefinitionRegistry {
     return this.types.get(type);
   }
 
+  /**
+   * A profile by canonical URL (a `|version` suffix ignored): one the server loaded (the guide's), or
+   * a base resource definition of the specification, which is a profile too
+   * (`http://hl7.org/fhir/StructureDefinition/Patient`).
+   */
+  profile(url: string): StructureDefinition | undefined {
+    const loaded = this.profiles.get(url);
+    if (loaded) return loaded;
+    const m = /^http:\/\/hl7\.org\/fhir\/StructureDefinition\/([A-Za-z]+)$/.exec(url.split('|')[0]);
+    return m ? this.types.get(m[1]) : undefined;
+  }
+
+  /** Whether a StructureDefinition is the specification's own definition of a resource type (not a constraint on it). */
+  isBaseDefinition(sd: StructureDefinition): boolean {
+    return this.types.get(sd.type) === sd;
+  }
+
   searchParameters(resourceType: string): SearchParamEntry[] {
     return [...(this.params.get(resourceType)?.values() ?? [])];
   }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { DefinitionRegistry } from '../definitions/registry';
 import type { GuardedStore } from '../guard/guarded-store';
+import type { WriteOp } from '../storage/port';
 import type { Resource } from './types';
 
 /** A FHIR request as the core sees it: no Express, just what the RESTful API defines. */
@@ -42,7 +43,11 @@ export interface RequestContext {
   requestId: string;
   /** The id of this request's AuditEvent, set by the FHIR endpoint (a Bundle's entries refer to it as their parent). */
   auditId?: string;
-  /** Absolute FHIR base URL without a trailing slash. */
+  /**
+   * Absolute FHIR base URL without a trailing slash, as this request addressed the server: for what
+   * goes back to the client (links, Location, fullUrl). What is stored or matched (index extraction,
+   * references written as absolute URLs) uses the canonical `config.baseUrl`, the same for every request.
+   */
   baseUrl: string;
   config: Config;
   registry: DefinitionRegistry;
@@ -66,6 +71,11 @@ export type ServerContext = Omit<RequestContext, 'requestId' | 'store' | 'log'>;
 export interface Hooks {
   /** Before a resource is stored; may throw a FhirError to refuse it. */
   beforeStore: ((ctx: WriteContext, resource: Resource) => void)[];
+  /**
+   * After a store scope committed, with the versions it wrote (a transaction Bundle's all at once); must
+   * never throw. Optional, so that contexts without it (the audit writer's) need not name it.
+   */
+  afterCommit?: ((written: readonly WriteOp[]) => void)[];
   /** After a request was answered (or refused); must never throw. */
   afterResponse: ((ctx: RequestContext, req: FhirRequest, res: FhirResponse | undefined, error?: unknown) => void)[];
   /**

@@ -3,5 +3,5 @@ import type { Hooks } from './context';
 export type { Hooks };
 
 export function emptyHooks(): Hooks {
-  return { beforeStore: [], afterResponse: [], afterEntry: [] };
+  return { beforeStore: [], afterCommit: [], afterResponse: [], afterEntry: [] };
 }

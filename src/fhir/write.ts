@@ -25,7 +25,7 @@ export function prepareVersion(
   const { resourceType, id: _ignored, meta, ...rest } = resource;
   resource = { resourceType, id: target.id, meta: { ...meta, versionId, lastUpdated }, ...rest } as Resource;
   for (const hook of ctx.hooks.beforeStore) hook(ctx, resource);
-  const index = extractIndexRows(ctx.registry, resource, ctx.baseUrl);
+  const index = extractIndexRows(ctx.registry, resource, ctx.config.baseUrl);
   return {
     resourceType: resource.resourceType,
     id: target.id,

@@ -1,5 +1,6 @@
 import type { DefinitionRegistry } from '../definitions/registry';
 import type { Interaction } from '../fhir/access';
+import type { Hooks } from '../fhir/context';
 import { FhirError } from '../fhir/errors';
 import { AUDIT_TYPE, redactQueries } from '../audit/redact';
 import type { Resource } from '../fhir/types';
@@ -13,6 +14,8 @@ import { matches, type IndexedVersion } from './match';
 export interface GuardDeps {
   registry: DefinitionRegistry;
   baseUrl: string;
+  /** Told what a store scope wrote once it committed. */
+  hooks?: Pick<Hooks, 'afterCommit'>;
 }
 
 export interface GuardedSearchOptions {
@@ -60,7 +63,9 @@ export class GuardedStore {
     private readonly deps: GuardDeps,
     private readonly session?: StoreSession,
     /** Names of the system contexts this request's work used (for audit). */
-    readonly systemUses: string[] = []
+    readonly systemUses: string[] = [],
+    /** What the open scope wrote so far (for the afterCommit hooks). */
+    private readonly written: WriteOp[] = []
   ) {
     this.raw = stores.main;
     this.kind = this.raw.kind;
@@ -118,7 +123,7 @@ export class GuardedStore {
    */
   asSystem(name: string): GuardedStore {
     this.systemUses.push(name);
-    return new GuardedStore(this.stores, systemGrant(name), this.deps, this.session, this.systemUses);
+    return new GuardedStore(this.stores, systemGrant(name), this.deps, this.session, this.systemUses, this.written);
   }
 
   /**
@@ -209,9 +214,15 @@ export class GuardedStore {
    * One atomic scope (Store.transaction) whose store is guarded by the same grant; a transaction
    * already open is joined, so a Bundle's entries and the handlers they reach share one scope.
    */
-  transaction<T>(fn: (session: GuardedStore) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (session: GuardedStore) => Promise<T>): Promise<T> {
     if (this.session) return fn(this);
-    return this.raw.transaction((session) => fn(new GuardedStore(this.stores, this.grant, this.deps, session, this.systemUses)));
+    let written: WriteOp[] = [];
+    const result = await this.raw.transaction((session) => {
+      written = []; // an adapter may run the scope again (MongoDB, on a transient error): only the attempt that committed counts
+      return fn(new GuardedStore(this.stores, this.grant, this.deps, session, this.systemUses, written));
+    });
+    if (written.length) for (const hook of this.deps.hooks?.afterCommit ?? []) hook(written);
+    return result;
   }
 
   /** Appends versions (inside a transaction), each checked against the grant on its old and new content. */
@@ -221,7 +232,9 @@ export class GuardedStore {
       throw new FhirError('not-allowed', 'FHIR-0405-AUDIT', 'The audit trail is append-only and written by the server: AuditEvents cannot be created, changed or deleted');
     }
     for (const op of ops) await this.checkWrite(op);
-    return this.session.write(ops);
+    const records = await this.session.write(ops);
+    this.written.push(...ops);
+    return records;
   }
 
   currentStoreVersion(): Promise<number> {

@@ -25,6 +25,16 @@ export interface AppDeps {
   corsOrigin?: (origin: string) => boolean;
 }
 
+/**
+ * An OPTIONS request the CORS middleware did not answer (an origin it does not allow, or no origin):
+ * 204 with the methods of the API and no CORS headers, so a browser refuses the cross-origin call
+ * while the client still gets a proper answer (not 405; FHIR R4 defines no OPTIONS interaction).
+ */
+function answerOptions(req: Request, res: Response, next: NextFunction): void {
+  if (req.method !== 'OPTIONS') return next();
+  res.status(204).set('Allow', 'GET, HEAD, POST, PUT, PATCH, DELETE').end();
+}
+
 /** The Express application: security headers, CORS, body limits, health, and the FHIR endpoint. */
 export function createApp(deps: AppDeps): express.Express {
   const { config, log } = deps;
@@ -57,6 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
       exposedHeaders: ['Location', 'Content-Location', 'ETag', 'Last-Modified', 'X-Request-Id'],
       maxAge: 600,
     }),
+    answerOptions,
     express.raw({ type: () => true, limit: config.bodyLimit }),
     fhirEndpoint(deps.baseCtx, { main: deps.store, audit: deps.auditStore }, log, deps.authenticate, deps.route, deps.audit)
   );

@@ -47,14 +47,15 @@ export class BrowserBinding {
   /**
    * Whether a post came from a page of this origin: its Origin, or without one its Referer. With
    * neither it is not a browser's cross-site post (browsers send Origin on every POST of a form).
+   * `own`: the origin the request addressed the server by (one of its own names), if not the configured one.
    */
-  fromThisOrigin(req: Request): boolean {
+  fromThisOrigin(req: Request, own = this.origin): boolean {
     const origin = req.headers.origin;
-    if (origin !== undefined) return origin === this.origin;
+    if (origin !== undefined) return origin === own;
     const referer = req.headers.referer;
     if (referer === undefined) return true;
     try {
-      return new URL(referer).origin === this.origin;
+      return new URL(referer).origin === own;
     } catch {
       return false;
     }

@@ -8,6 +8,7 @@ import { NO_GRANT, type Grant } from '../guard/grant';
 import { GuardedStore, type DataStores } from '../guard/guarded-store';
 import { parseBody } from './body';
 import { negotiate } from './negotiate';
+import { requestBaseUrl } from './request-base';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -48,14 +49,14 @@ export function fhirEndpoint(
       negotiate(header(req, 'accept'), fhirReq.query.find(([k]) => k === '_format')?.[1]);
       // the CapabilityStatement is public (SMART discovery starts there) and reads no data; everything else needs a token
       const grant = fhirReq.path.length === 1 && fhirReq.path[0] === 'metadata' && fhirReq.method !== 'POST' ? NO_GRANT : await authenticate(req.headers);
-      ctx = { ...baseCtx, requestId, auditId: randomUUID(), store: new GuardedStore(stores, grant, baseCtx), log: reqLog };
+      ctx = { ...baseCtx, baseUrl: requestBaseUrl(baseCtx.config, req), requestId, auditId: randomUUID(), store: new GuardedStore(stores, grant, baseCtx), log: reqLog };
       if (grant !== NO_GRANT) refuseUnrecorded(audit);
       out = await route(ctx, fhirReq);
       send(res, req, out);
     } catch (err) {
       failure = err;
       // a refused token is audited too: as an anonymous request
-      if (!ctx && fhirReq) ctx = { ...baseCtx, requestId, auditId: randomUUID(), store: new GuardedStore(stores, NO_GRANT, baseCtx), log: reqLog };
+      if (!ctx && fhirReq) ctx = { ...baseCtx, baseUrl: requestBaseUrl(baseCtx.config, req), requestId, auditId: randomUUID(), store: new GuardedStore(stores, NO_GRANT, baseCtx), log: reqLog };
       sendError(res, err, requestId, reqLog);
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -72,6 +72,8 @@ export interface SmartRouterOptions {
   patientVisible: (headers: Record<string, string | string[] | undefined>, patientId: string) => Promise<boolean>;
   /** Where unexpected errors go. */
   onError?: (err: unknown) => void;
+  /** The FHIR base URL a request addressed the server by (src/http/request-base.ts); `fhirBase` by default. */
+  requestBase?: (req: Request) => string;
 }
 
 /** The OAuth endpoints and discovery documents, mounted before the FHIR endpoint. */
@@ -80,15 +82,19 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
   const audit = options.audit ?? (() => undefined);
   const log = options.onError ?? (() => undefined);
   const router = express.Router();
-  const origin = new URL(fhirBase).origin;
   const basePath = new URL(fhirBase).pathname.replace(/\/+$/, '');
+  const requestBase = options.requestBase ?? (() => fhirBase);
+  const originOf = (req: Request) => new URL(requestBase(req)).origin;
+  // the token endpoint under each name it answers to (a client assertion's audience)
+  const tokenUrls = (req: Request) => [...new Set([server.urls.token, `${originOf(req)}/auth/token`])];
   const discovery = cors({ origin: true });
-  const config = smartConfiguration(fhirBase, origin);
-  router.get(`${basePath}/.well-known/smart-configuration`, discovery, (_req, res) => {
-    res.type('application/json').json(config);
+  // the endpoints at the origin the client used; the issuer is the one the tokens name
+  const config = (req: Request) => smartConfiguration(fhirBase, originOf(req));
+  router.get(`${basePath}/.well-known/smart-configuration`, discovery, (req, res) => {
+    res.type('application/json').json(config(req));
   });
-  router.get(`${basePath}/.well-known/openid-configuration`, discovery, (_req, res) => {
-    res.json({ ...config, scopes_supported: ['openid', 'fhirUser'] });
+  router.get(`${basePath}/.well-known/openid-configuration`, discovery, (req, res) => {
+    res.json({ ...config(req), scopes_supported: ['openid', 'fhirUser'] });
   });
   router.get('/auth/jwks', discovery, (_req, res) => {
     res.json(server.tokens.jwks());
@@ -101,12 +107,12 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
   const browser = new BrowserBinding(fhirBase, PENDING_TTL_MS);
   const authorize = (req: Request, res: Response) => {
     const binding = browser.bindingFor(req);
-    const result = server.authorize({ ...(req.query as Record<string, string>), ...form(req) }, binding);
+    const result = server.authorize({ ...(req.query as Record<string, string>), ...form(req) }, binding, requestBase(req));
     if (result.kind === 'login') browser.set(res, binding);
     render(res, result);
   };
   const fromThisOrigin = (req: Request, res: Response, next: NextFunction) => {
-    if (browser.fromThisOrigin(req)) next();
+    if (browser.fromThisOrigin(req, originOf(req))) next();
     else render(res, { kind: 'error-page', status: 403, message: 'This form was sent from another site; start again from the app.' });
   };
   router.get('/auth/authorize', limiter(120), authorize);
@@ -180,7 +186,7 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
     const f = form(req);
     const clientId = claimedClient(f, req.headers.authorization);
     try {
-      const body = await server.token(f, req.headers.authorization);
+      const body = await server.token(f, req.headers.authorization, tokenUrls(req));
       audit({ action: 'token', success: true, clientId, detail: `${f.grant_type}: ${String(body.scope)}`, sourceAddress: req.ip });
       res.json(body);
     } catch (err) {
@@ -191,7 +197,7 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
   router.post('/auth/introspect', limiter(300), urlencoded, async (req, res) => {
     res.set(NO_STORE);
     try {
-      const caller = await introspectingClient(server, req);
+      const caller = await introspectingClient(server, req, tokenUrls(req));
       res.json(await introspect(server.tokens, server.urls.fhirBase, caller, form(req).token ?? ''));
     } catch (err) {
       oauthError(res, err);
@@ -203,7 +209,7 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
     res.set(NO_STORE);
     try {
       const f = form(req);
-      const client = await authenticateClient(server.store, f, req.headers.authorization, server.urls.token, Date.now());
+      const client = await authenticateClient(server.store, f, req.headers.authorization, tokenUrls(req), Date.now());
       await server.revoke(client, f.token ?? '');
       res.status(200).end();
     } catch (err) {
@@ -217,9 +223,9 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
  * Introspection answers only an authenticated confidential client (RFC 7662 §2.1: client_secret_basic
  * or private_key_jwt). A bearer token is not accepted: it would let any token holder probe others.
  */
-async function introspectingClient(server: AuthorizationServer, req: Request): Promise<ClientRecord> {
+async function introspectingClient(server: AuthorizationServer, req: Request, tokenUrls: string[]): Promise<ClientRecord> {
   if (req.headers.authorization?.startsWith('Bearer ')) throw new OAuthError('invalid_client', 'Introspection needs client authentication, not a bearer token', 401);
-  const client = await authenticateClient(server.store, form(req), req.headers.authorization, server.urls.token, Date.now());
+  const client = await authenticateClient(server.store, form(req), req.headers.authorization, tokenUrls, Date.now());
   if (client.type === 'public') throw new OAuthError('invalid_client', 'Introspection needs a confidential client', 401);
   return client;
 }

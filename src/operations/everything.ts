@@ -33,7 +33,7 @@ export const everythingOperation: OperationHandler = {
     if (patientId) {
       const patient = await ctx.store.read('Patient', patientId);
       if (!patient || patient.deleted) throw notFound('Patient', patientId);
-      if (!q._cursor && wanted(q, 'Patient')) entries.push({ fullUrl: `${ctx.baseUrl}/Patient/${patientId}`, resourceJson: patient.json, search: { mode: 'match' } });
+      if (!q._cursor && wanted(q, 'Patient')) entries.push(entry(ctx, 'Patient', patientId, patient.json));
     } else {
       ctx.store.authorize('s', 'Patient');
     }
@@ -45,10 +45,14 @@ export const everythingOperation: OperationHandler = {
     if (phase !== 'c' && phase !== 'r') throw new FhirError('invalid', 'FHIR-0400-CURSOR', 'Invalid _cursor');
 
     let next: string | undefined;
-    if (phase === 'c') {
+    // a page holds at most _count entries, the Patient on the first one included
+    const room = count - entries.length;
+    if (phase === 'c' && room === 0) {
+      next = 'c:';
+    } else if (phase === 'c') {
       const types = members.filter((t) => wanted(q, t));
       const page = types.length
-        ? await executeSearch(ctx.store, { resourceTypes: types, where: [...membership, ...filters(ctx, types, q)], count, cursor: cursor || undefined, total: 'none', sort: [] })
+        ? await executeSearch(ctx.store, { resourceTypes: types, where: [...membership, ...filters(ctx, types, q)], count: room, cursor: cursor || undefined, total: 'none', sort: [] })
         : { records: [], next: undefined };
       entries.push(...page.records.map((r) => entry(ctx, r.resourceType, r.id, r.json)));
       next = page.next ? `c:${page.next}` : 'r:';
@@ -92,7 +96,7 @@ function wanted(q: Record<string, string | undefined>, type: string): boolean {
 
 /** `_since` on lastUpdated; `start`/`end` on the clinical `date` parameter of the types that have one. */
 function filters(ctx: RequestContext, types: string[], q: Record<string, string | undefined>): Predicate[] {
-  const options = { handling: 'strict' as const, baseUrl: ctx.baseUrl, now: ctx.now().getTime() };
+  const options = { handling: 'strict' as const, baseUrl: ctx.config.baseUrl, now: ctx.now().getTime() };
   const out: Predicate[] = [];
   if (q._since) out.push(...parseSearch(ctx.registry, types, [['_lastUpdated', `ge${q._since}`]], ctx.config, options).where);
   if (q.start || q.end) {

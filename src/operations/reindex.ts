@@ -62,7 +62,7 @@ export const reindexOperation: OperationHandler = {
     // every resource, whoever it is about: the privilege's own system context, named for audit
     const store = ctx.store.asSystem('reindex');
     const started = Date.now();
-    const result = await reindex({ registry: ctx.registry, store, maintenance, baseUrl: ctx.baseUrl }, target.resourceType ? { types: [target.resourceType] } : {});
+    const result = await reindex({ registry: ctx.registry, store, maintenance, baseUrl: ctx.config.baseUrl }, target.resourceType ? { types: [target.resourceType] } : {});
     const out: Parameters = {
       resourceType: 'Parameters',
       parameter: [

@@ -20,7 +20,7 @@ export const validateOperation: OperationHandler = {
   async handle(ctx, req, target) {
     const type = target.resourceType as string;
     const { resource, mode, profile } = await validateInput(ctx, req, type, target.id);
-    const profileSd = profile ? ctx.registry.profiles.get(profile) : undefined;
+    const profileSd = profile ? ctx.registry.profile(profile) : undefined;
     if (profile && !profileSd) {
       throw new FhirError('invalid', 'FHIR-0400-PROFILE', `Profile ${profile} is not known to this server`, { code: 'not-supported' });
     }
@@ -36,7 +36,14 @@ export const validateOperation: OperationHandler = {
       if (mode === 'update' && target.id && resource.id !== target.id) {
         issues.push({ severity: 'error', code: 'invariant', diagnostics: `The id must be ${target.id}`, expression: [`${type}.id`] });
       }
-      issues = [...issues, ...validate(resource, profileSd)].map((i) => ({ ...i, diagnostics: i.diagnostics ?? i.details?.text }));
+      if (profileSd && profileSd.type !== type) {
+        issues.push({ severity: 'error', code: 'invalid', diagnostics: `Profile ${profile} constrains ${profileSd.type}, not ${type}`, expression: [type] });
+      } else {
+        // the base definition is what every resource is validated against anyway
+        const against = profileSd && !ctx.registry.isBaseDefinition(profileSd) ? profileSd : undefined;
+        issues = [...issues, ...validate(resource, against)];
+      }
+      issues = issues.map((i) => ({ ...i, diagnostics: i.diagnostics ?? i.details?.text }));
     }
     const outcome: OperationOutcome = {
       resourceType: 'OperationOutcome',

@@ -38,8 +38,9 @@ function family(tag: string) {
   return { resourceType: 'Bundle', type: 'transaction', entry: e };
 }
 
-async function everything(url: string): Promise<{ ids: string[]; pages: number }> {
+async function everything(url: string): Promise<{ ids: string[]; pages: number; sizes: number[] }> {
   const ids: string[] = [];
+  const sizes: number[] = [];
   let next: string | undefined = url;
   let pages = 0;
   while (next) {
@@ -47,11 +48,12 @@ async function everything(url: string): Promise<{ ids: string[]; pages: number }
     expect(res.status).toBe(200);
     expect(res.body.type).toBe('searchset');
     ids.push(...(res.body.entry ?? []).map((e: any) => `${e.resource.resourceType}/${e.resource.id}`));
+    sizes.push((res.body.entry ?? []).length);
     next = res.body.link.find((l: any) => l.relation === 'next')?.url;
     pages++;
     if (pages > 100) throw new Error('paging does not end');
   }
-  return { ids, pages };
+  return { ids, pages, sizes };
 }
 
 let adult1: string;
@@ -84,10 +86,22 @@ describe('Patient/$everything', () => {
   });
 
   it('pages with a small _count through the same set exactly once', async () => {
-    const { ids, pages } = await everything(`/fhir/${adult1}/$everything?_count=3`);
+    const { ids, pages, sizes } = await everything(`/fhir/${adult1}/$everything?_count=3`);
     expect(pages).toBeGreaterThan(4);
+    // the Patient counts: the first page is the Patient and 2 more, no page holds more than _count
+    expect(ids[0]).toBe(adult1);
+    expect(sizes[0]).toBe(3);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
     expect(ids.length).toBe(expected.famA.size);
     expect(new Set(ids)).toEqual(expected.famA);
+  });
+
+  it('_count=1: the Patient alone on the first page, then the rest one by one', async () => {
+    const { ids, sizes } = await everything(`/fhir/${adult1}/$everything?_count=1`);
+    expect(ids[0]).toBe(adult1);
+    expect(Math.max(...sizes)).toBe(1);
+    expect(new Set(ids)).toEqual(expected.famA);
+    expect(ids.length).toBe(expected.famA.size);
   });
 
   it('_type keeps only the named types', async () => {

@@ -34,6 +34,22 @@ describe('$validate (Resource-validate)', () => {
     expect((await t.http.get(`/fhir/Patient/${id}/$validate?mode=destroy`)).status).toBe(400);
   });
 
+  it('takes the base definitions as profiles: valid, invalid, and a profile of another type', async () => {
+    const base = 'http://hl7.org/fhir/StructureDefinition/Patient';
+    const ok = await t.http.post(`/fhir/Patient/$validate?profile=${encodeURIComponent(base)}`).set('Content-Type', FHIR_JSON).send({ resourceType: 'Patient', gender: 'male' });
+    expect(ok.status).toBe(200);
+    expect(ok.body.issue).toEqual([{ severity: 'information', code: 'informational', diagnostics: 'No issues found' }]);
+    const bad = await t.http
+      .post('/fhir/Patient/$validate')
+      .set('Content-Type', FHIR_JSON)
+      .send({ resourceType: 'Parameters', parameter: [{ name: 'resource', resource: { resourceType: 'Patient', gender: 'bogus' } }, { name: 'profile', valueUri: `${base}|4.0.1` }] });
+    expect(bad.status).toBe(200);
+    expect(bad.body.issue).toContainEqual(expect.objectContaining({ severity: 'error', code: 'code-invalid', expression: ['Patient.gender'] }));
+    const other = await t.http.post('/fhir/Patient/$validate?profile=http://hl7.org/fhir/StructureDefinition/Observation').set('Content-Type', FHIR_JSON).send({ resourceType: 'Patient' });
+    expect(other.status).toBe(200);
+    expect(other.body.issue).toEqual([expect.objectContaining({ severity: 'error', diagnostics: expect.stringContaining('constrains Observation, not Patient') })]);
+  });
+
   it('mode=update requires the id to match', async () => {
     const res = await t.http.post('/fhir/Patient/abc/$validate?mode=update').set('Content-Type', FHIR_JSON).send({ resourceType: 'Patient', id: 'xyz' });
     expect(res.body.issue[0]).toMatchObject({ severity: 'error', expression: ['Patient.id'] });

@@ -124,6 +124,16 @@ describe('reference, chained and reverse-chained search, _include and _revinclud
     expect(await matchIds(t, '/fhir/Patient/p1/Observation')).toEqual(await matchIds(t, '/fhir/Observation?patient=p1'));
     expect(await matchIds(t, '/fhir/Patient/p1/Observation?code=9999-9')).toEqual([]);
   });
+
+  it('a compartment the server does not support is the client\'s error (400 not-supported), not a 5xx', async () => {
+    for (const url of ['/fhir/Group/g1/Observation', '/fhir/Encounter/e1/Observation']) {
+      const res = await searchError(t, url);
+      expect(res.status).toBe(400);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+      expect(res.body.issue[0].code).toBe('not-supported');
+      expect(res.body.issue[0].diagnostics).toMatch(/Only the Patient compartment/);
+    }
+  });
 });
 
 describe('a reference written as an absolute URL of this server', () => {

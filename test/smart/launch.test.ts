@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { addPublicClient, addUser, launch, pkce, signinCookie, startSmartServer, BASE, REDIRECT } from './helpers';
+import { addPublicClient, addSecretClient, addUser, authorizeCode, basic, launch, pkce, signinCookie, startSmartServer, BASE, REDIRECT } from './helpers';
 
 let t: Awaited<ReturnType<typeof startSmartServer>>;
 beforeAll(async () => {
@@ -130,5 +130,45 @@ describe('refresh tokens', () => {
     expect((await refresh(narrowed.body.refresh_token)).body.error).toBe('invalid_grant');
     expect((await t.http.get('/fhir/Patient/ann-1').set('Authorization', `Bearer ${narrowed.body.access_token}`)).status).toBe(401);
     expect((await refresh('random-token')).body.error).toBe('invalid_grant');
+  });
+});
+
+describe('refresh without client_id (RFC 6749 §6, as fhirclient sends it)', () => {
+  const refresh = (form: Record<string, string>, authorization?: string) => {
+    const req = t.http.post('/auth/token').type('form');
+    if (authorization) req.set('Authorization', authorization);
+    return req.send({ grant_type: 'refresh_token', ...form });
+  };
+
+  it('a public client: the refresh token names its client; the new token works and the old one is spent', async () => {
+    const { body } = await launch(t, 'app', 'launch/patient offline_access patient/*.rs', { username: 'ann' });
+    const r1 = await refresh({ refresh_token: body.refresh_token });
+    expect(r1.status).toBe(200);
+    expect(r1.body).toMatchObject({ token_type: 'Bearer', scope: body.scope, patient: 'ann-1' });
+    expect(decodeJwt(r1.body.access_token)).toMatchObject({ client_id: 'app' });
+    expect((await t.http.get('/fhir/Patient?_id=ann-1').set('Authorization', `Bearer ${r1.body.access_token}`)).status).toBe(200);
+    // rotated as with a client_id: the new refresh token works, the old one is a replay
+    expect((await refresh({ refresh_token: r1.body.refresh_token })).status).toBe(200);
+    expect((await refresh({ refresh_token: body.refresh_token })).body.error).toBe('invalid_grant');
+  });
+
+  it('an unknown refresh token is invalid_grant', async () => {
+    const res = await refresh({ refresh_token: 'no-such-token' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_grant');
+  });
+
+  it('a confidential client still authenticates', async () => {
+    const secret = await addSecretClient(t.auth, 'conf-app', 'launch/patient offline_access patient/*.rs');
+    const { code, verifier } = await authorizeCode(t, 'conf-app', 'launch/patient offline_access patient/*.rs', { username: 'ann' });
+    const tokens = await t.http.post('/auth/token').set('Authorization', basic('conf-app', secret)).type('form').send({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(tokens.status).toBe(200);
+    const bare = await refresh({ refresh_token: tokens.body.refresh_token });
+    expect(bare.status).toBe(401);
+    expect(bare.body).toMatchObject({ error: 'invalid_client', error_description: 'This client must authenticate' });
+    // the refused request did not spend the token
+    const authenticated = await refresh({ refresh_token: tokens.body.refresh_token }, basic('conf-app', secret));
+    expect(authenticated.status).toBe(200);
+    expect(authenticated.body.scope).toBe(tokens.body.scope);
   });
 });

@@ -19,8 +19,11 @@ export interface ParsedEntry {
 
 const METHODS = new Set<EntryMethod>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Checks the Bundle's shape (http.html#transaction) and parses every entry's request. */
-export function parseBundleEntries(body: unknown, baseUrl: string): { type: 'batch' | 'transaction'; entries: ParsedEntry[] } {
+/**
+ * Checks the Bundle's shape (http.html#transaction) and parses every entry's request. `bases`: the
+ * base URLs of this server an absolute request.url may start with (the first is shown in messages).
+ */
+export function parseBundleEntries(body: unknown, bases: string[]): { type: 'batch' | 'transaction'; entries: ParsedEntry[] } {
   const bundle = body as Bundle | undefined;
   if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle') {
     throw new FhirError('invalid', 'FHIR-0400-BUNDLE', 'POST to the base needs a Bundle of type batch or transaction');
@@ -29,18 +32,18 @@ export function parseBundleEntries(body: unknown, baseUrl: string): { type: 'bat
     throw new FhirError(
       'invalid',
       'FHIR-0400-BUNDLETYPE',
-      `A Bundle of type ${String(bundle.type)} cannot be processed; post batch or transaction Bundles to the base, store others at ${baseUrl}/Bundle`,
+      `A Bundle of type ${String(bundle.type)} cannot be processed; post batch or transaction Bundles to the base, store others at ${bases[0]}/Bundle`,
       { expression: 'Bundle.type' }
     );
   }
   if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) {
     throw new FhirError('invalid', 'FHIR-0400-BUNDLE', 'Bundle.entry must be an array', { expression: 'Bundle.entry' });
   }
-  const entries = (bundle.entry ?? []).map((e, i) => parseEntry(e, i, baseUrl));
+  const entries = (bundle.entry ?? []).map((e, i) => parseEntry(e, i, bases));
   return { type: bundle.type, entries };
 }
 
-function parseEntry(entry: BundleEntry, index: number, baseUrl: string): ParsedEntry {
+function parseEntry(entry: BundleEntry, index: number, bases: string[]): ParsedEntry {
   const at = `Bundle.entry[${index}]`;
   const bad = (msg: string, expression = at) => new FhirError('invalid', 'FHIR-0400-ENTRY', `Entry ${index}: ${msg}`, { expression });
   if (!entry || typeof entry !== 'object') throw bad('not an object');
@@ -50,7 +53,7 @@ function parseEntry(entry: BundleEntry, index: number, baseUrl: string): ParsedE
   const method = request.method.toUpperCase() as EntryMethod;
   if (!METHODS.has(method)) throw bad(`unsupported method ${request.method}`, `${at}.request.method`);
   if ((method === 'POST' || method === 'PUT') && !entry.resource) throw bad(`${method} needs a resource`, `${at}.resource`);
-  const { path, query } = splitUrl(request.url, baseUrl, () => bad('request.url is not a URL of this server', `${at}.request.url`));
+  const { path, query } = splitUrl(request.url, bases, () => bad('request.url is not a URL of this server', `${at}.request.url`));
   if (path.length === 0 && method !== 'GET') throw bad('request.url must name a resource type (bundles do not nest)', `${at}.request.url`);
   const headers: Record<string, string | undefined> = {
     'if-none-exist': request.ifNoneExist,
@@ -61,12 +64,13 @@ function parseEntry(entry: BundleEntry, index: number, baseUrl: string): ParsedE
   return { index, fullUrl: entry.fullUrl, method, path, query, resource: entry.resource, headers };
 }
 
-/** request.url relative to the base (an absolute URL must be under this server's base). */
-export function splitUrl(url: string, baseUrl: string, fail: () => Error): { path: string[]; query: [string, string][] } {
+/** request.url relative to the base (an absolute URL must be under one of this server's bases). */
+export function splitUrl(url: string, bases: string[], fail: () => Error): { path: string[]; query: [string, string][] } {
   let rel = url;
   if (/^https?:\/\//.test(url)) {
-    if (!url.startsWith(`${baseUrl}/`) && !url.startsWith(`${baseUrl}?`)) throw fail();
-    rel = url.slice(baseUrl.length);
+    const base = bases.find((b) => url.startsWith(`${b}/`) || url.startsWith(`${b}?`));
+    if (base === undefined) throw fail();
+    rel = url.slice(base.length);
   }
   const [rawPath, rawQuery = ''] = rel.split('?', 2);
   let path: string[];

@@ -75,6 +75,33 @@ export function buildCapabilityStatement(
   };
 }
 
+/**
+ * The statements built so far, one per base URL the server answered under (FHIR_BASE_URL, or the
+ * request's own host: src/http/request-base.ts), built again when `version` (of the profiles) changes.
+ */
+export class CapabilityStatements {
+  private readonly built = new Map<string, CapabilityStatement>();
+  private builtFor: number;
+
+  constructor(
+    private readonly build: (baseUrl: string) => CapabilityStatement,
+    private readonly version: () => number,
+    private readonly max = 16
+  ) {
+    this.builtFor = version();
+  }
+
+  at(baseUrl: string): CapabilityStatement {
+    if (this.version() !== this.builtFor || (!this.built.has(baseUrl) && this.built.size >= this.max)) {
+      this.built.clear();
+      this.builtFor = this.version();
+    }
+    let statement = this.built.get(baseUrl);
+    if (!statement) this.built.set(baseUrl, (statement = this.build(baseUrl)));
+    return statement;
+  }
+}
+
 export function capabilities(statement: CapabilityStatement): FhirResponse {
   return { status: 200, resource: statement };
 }

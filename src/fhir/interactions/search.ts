@@ -24,7 +24,8 @@ export async function searchType(
   let path = type;
   if (compartment) {
     if (compartment.type !== 'Patient') {
-      throw new FhirError('not-implemented', 'FHIR-0501-COMPARTMENT', `Only the Patient compartment is supported, not ${compartment.type}`);
+      // the client asked for something this server does not offer: a 4xx, not a server failure
+      throw new FhirError('invalid', 'FHIR-0400-COMPARTMENT-UNSUPPORTED', `Only the Patient compartment is supported, not ${compartment.type}`, { code: 'not-supported' });
     }
     if (type !== 'Patient' && ctx.registry.patientCompartmentParams(type).length === 0) {
       throw new FhirError('invalid', 'FHIR-0400-COMPARTMENT', `${type} is not in the Patient compartment`);

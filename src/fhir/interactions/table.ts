@@ -45,7 +45,8 @@ export interface RouteParams {
 export interface RouterDeps {
   operations: OperationRegistry;
   /** The CapabilityStatement, built once from the registries. */
-  capabilities: () => FhirResponse;
+  /** The CapabilityStatement as this request sees the server (its base URL). */
+  capabilities: (ctx: RequestContext) => FhirResponse;
   /** POST [base] with a batch or transaction Bundle, when the server offers it. */
   bundle?: (ctx: RequestContext, req: FhirRequest) => Promise<FhirResponse>;
   /** Runs an `$operation` (the router checks where it applies). */
@@ -72,7 +73,7 @@ const t = (p: RouteParams) => p.type as string;
 const i = (p: RouteParams) => p.id as string;
 
 export const INTERACTIONS: readonly InteractionRow[] = [
-  { code: 'capabilities', level: 'system', methods: ['GET'], path: ['metadata'], capability: [], action: 'R', handle: async (_c, _r, _p, d) => d.capabilities() },
+  { code: 'capabilities', level: 'system', methods: ['GET'], path: ['metadata'], capability: [], action: 'R', handle: async (c, _r, _p, d) => d.capabilities(c) },
   { code: 'search-system', level: 'system', methods: ['GET'], path: [], capability: ['search-system'], action: 'E', handle: (c, r) => searchSystem(c, r) },
   { code: 'search-system', level: 'system', methods: ['POST'], path: ['_search'], capability: [], action: 'E', handle: (c, r) => searchSystem(c, r) },
   { code: 'history-system', level: 'system', methods: ['GET'], path: ['_history'], capability: ['history-system'], action: 'R', handle: (c, r) => history(c, r) },

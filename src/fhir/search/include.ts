@@ -94,7 +94,7 @@ function references(ctx: RequestContext, resource: Resource, spec: IncludeSpec):
     }
     for (const tv of values) {
       if (tv.value === undefined || tv.value === null) continue;
-      for (const row of referenceRows(param.code, tv.type, tv.value, ctx.baseUrl)) {
+      for (const row of referenceRows(param.code, tv.type, tv.value, ctx.config.baseUrl)) {
         if (row.type !== 'reference' || !row.targetType || !row.targetId) continue;
         if (spec.targetType && row.targetType !== spec.targetType) continue;
         if (!ctx.registry.isResourceType(row.targetType)) continue;

@@ -9,7 +9,7 @@ import { expandValueSet, type SystemCode } from '../../search/terminology';
 
 /** Parse options for a request. */
 export function searchOptions(ctx: RequestContext, handling: 'strict' | 'lenient', extra: Partial<ParseOptions> = {}): ParseOptions {
-  return { handling, baseUrl: ctx.baseUrl, now: ctx.now().getTime(), ...extra };
+  return { handling, baseUrl: ctx.config.baseUrl, now: ctx.now().getTime(), ...extra };
 }
 
 /** ValueSets stored on the server that `:in`/`:not-in` parameters name, fetched (as the caller may see them) ahead of parsing. */

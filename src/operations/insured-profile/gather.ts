@@ -13,7 +13,7 @@ export const PER_TYPE_LIMIT = 2000;
 export async function find<T extends Resource>(ctx: RequestContext, type: string, query: string, limit = PER_TYPE_LIMIT): Promise<T[]> {
   const parsed = parseSearch(ctx.registry, [type], [...new URLSearchParams(query)], { defaultCount: 500, maxCount: 500 }, {
     handling: 'strict',
-    baseUrl: ctx.baseUrl,
+    baseUrl: ctx.config.baseUrl,
     now: ctx.now().getTime(),
   });
   const out: T[] = [];
@@ -30,7 +30,7 @@ export async function find<T extends Resource>(ctx: RequestContext, type: string
 export async function count(ctx: RequestContext, type: string, query: string): Promise<number> {
   const parsed = parseSearch(ctx.registry, [type], [...new URLSearchParams(query)], ctx.config, {
     handling: 'strict',
-    baseUrl: ctx.baseUrl,
+    baseUrl: ctx.config.baseUrl,
     now: ctx.now().getTime(),
   });
   const page = await executeSearch(ctx.store, { ...parsed, count: 0, total: 'accurate' });
