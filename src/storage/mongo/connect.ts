@@ -18,6 +18,7 @@ export async function connectMongo(uri: string, dbName: string): Promise<MongoBa
     versions: collection<VersionDoc>('versions'),
     counters: collection<CounterDoc>('counters'),
     meta: collection<MetaDoc>('meta'),
+    collection: (name) => collection(name),
     startSession: () => client.startSession(),
     hello: () => db.admin().command({ hello: 1 }),
     close: () => client.close(),
