@@ -26,6 +26,9 @@ import { reindexOperation } from './operations/reindex';
 import { everythingOperation } from './operations/everything';
 import { insuredProfileOperation } from './operations/insured-profile';
 import { validateOperation } from './operations/validate';
+import { subscriptionEventsOperation, subscriptionStatusOperation } from './operations/subscription-status';
+import { createSubscriptions, withSubscriptionCapabilities } from './subscriptions';
+import type { TokenGrants } from './guard/from-token';
 import type { Store } from './storage/port';
 import { createStore } from './storage';
 
@@ -62,6 +65,11 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     now: () => new Date(),
   };
   await installImplementationGuide(baseCtx, store, log);
+  // subscriptions: the hook binding each Subscription to its creator's grant, the workers, $status and $events
+  let ownerAuthorized: ((owner: TokenGrants) => boolean) | undefined;
+  const subscriptions = await createSubscriptions(baseCtx, store, log, { authOff: config.auth === 'none' && !options.authenticate, ownerAuthorized: (o) => ownerAuthorized?.(o) ?? true });
+  operations.register(subscriptionStatusOperation(subscriptions));
+  operations.register(subscriptionEventsOperation(subscriptions));
   const closers: (() => Promise<void>)[] = [];
   const statement = () => buildCapabilityStatement(baseCtx, operations, { security, supportedProfiles: registry.profiles.byType() }, {
     name: pkg.name,
@@ -90,6 +98,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
       userEntitled: async (user, patientId) => !!user.fhirUser && canRead(await resolve(userGrants(user.fhirUser, user.administrator)), patientId),
     });
     authenticate = async (headers) => resolve(await auth.authenticate(headers));
+    ownerAuthorized = (o) => !!auth.store.getClient(o.clientId) && !(o.family && auth.store.isFamilyRevoked(o.family));
     corsOrigin = (origin: string) => auth.store.listClients().some((c) => c.origins?.includes(origin));
     const allowed = (origin: string) => config.corsOrigins.includes('*') || config.corsOrigins.includes(origin) || !!corsOrigin?.(origin);
     routers.push(
@@ -110,7 +119,11 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
       audit.record(apiAuditEvent(ctx, req, res, error));
     });
   }
-  const capabilityStatement = statement();
+  hooks.afterResponse.push((_ctx, req) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') subscriptions.nudge();
+  });
+  await subscriptions.start();
+  const capabilityStatement = withSubscriptionCapabilities(statement(), subscriptions.topics);
   const app = createApp({ config, log, store, baseCtx, authenticate, route, routers, corsOrigin });
   return {
     app,
@@ -118,6 +131,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     log,
     async close() {
       await audit?.flush();
+      await subscriptions.close();
       for (const close of closers) await close();
       await store.close();
     },
