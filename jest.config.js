@@ -28,6 +28,7 @@ module.exports = {
         '<rootDir>/test/operations/*.test.ts',
         '<rootDir>/test/ig/server.test.ts',
         '<rootDir>/test/access/*.test.ts',
+        '<rootDir>/test/subscriptions/{lifecycle,delivery,access}.test.ts',
       ],
       setupFiles: ['<rootDir>/test/helpers/mongo-standin-env.ts'],
     },

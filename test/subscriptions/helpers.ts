@@ -21,7 +21,7 @@ export interface Received {
 }
 
 /** A notification receiver on 127.0.0.1 (port 0); `status` decides each answer (2xx: accepted). */
-export async function startReceiver(status: (r: Received, n: number) => number = () => 200) {
+export async function startReceiver(status: (r: Received, n: number) => number = () => 200, delayMs: (n: number) => number = () => 0) {
   const received: Received[] = [];
   const accepted: Received[] = [];
   const server = http.createServer((req, res) => {
@@ -31,8 +31,10 @@ export async function startReceiver(status: (r: Received, n: number) => number =
       const r: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: data ? JSON.parse(data) : undefined };
       received.push(r);
       const code = status(r, received.length);
-      if (code >= 200 && code < 300) accepted.push(r);
-      res.writeHead(code).end();
+      setTimeout(() => {
+        if (code >= 200 && code < 300) accepted.push(r);
+        res.writeHead(code).end();
+      }, delayMs(received.length));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
