@@ -47,6 +47,7 @@ module.exports = {
         '<rootDir>/test/access/*.test.ts',
         '<rootDir>/test/audit/*.test.ts',
         '<rootDir>/test/clients/*.test.ts',
+        '<rootDir>/test/subscriptions/{lifecycle,delivery,access}.test.ts',
       ],
       setupFiles: ['<rootDir>/test/helpers/mongo-standin-env.ts'],
     },

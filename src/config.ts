@@ -45,6 +45,22 @@ export interface Config {
   externalJwksUrl?: string;
   /** Profiles a resource of a type must claim (one of), from FHIR_REQUIRED_PROFILES. */
   requiredProfiles: Record<string, string[]>;
+  /** Subscription delivery (src/subscriptions): polling, retry schedule, timeouts, concurrency per endpoint. */
+  subscriptions: SubscriptionSettings;
+}
+
+export interface SubscriptionSettings {
+  /** How often the workers look for new versions and due deliveries (they are also woken by writes). */
+  pollMs: number;
+  /** The first retry comes after this; each further one after twice the previous, up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How long an endpoint may fail before its subscription goes to status error. */
+  retryWindowMs: number;
+  /** The longest a notification request may take (a subscription's backport-timeout may shorten it). */
+  timeoutMs: number;
+  /** Notification requests at the same time per endpoint origin. */
+  perEndpoint: number;
 }
 
 export class ConfigError extends Error {}
@@ -109,6 +125,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     externalIssuer: env.FHIR_EXTERNAL_ISSUER || undefined,
     externalJwksUrl: env.FHIR_EXTERNAL_JWKS_URL || undefined,
     requiredProfiles: requiredProfiles(env.FHIR_REQUIRED_PROFILES),
+    subscriptions: {
+      pollMs: intVar(env, 'SUBSCRIPTION_POLL_MS', 1000, 10, 60_000),
+      retryBaseMs: intVar(env, 'SUBSCRIPTION_RETRY_BASE_MS', 5000, 10, 3_600_000),
+      retryMaxMs: intVar(env, 'SUBSCRIPTION_RETRY_MAX_MS', 900_000, 10, 86_400_000),
+      retryWindowMs: intVar(env, 'SUBSCRIPTION_RETRY_WINDOW_MS', 86_400_000, 100, 30 * 86_400_000),
+      timeoutMs: intVar(env, 'SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 300_000),
+      perEndpoint: intVar(env, 'SUBSCRIPTION_PER_ENDPOINT', 4, 1, 100),
+    },
   };
 }
 

@@ -31,6 +31,9 @@ import { reindexOperation } from './operations/reindex';
 import { everythingOperation } from './operations/everything';
 import { insuredProfileOperation } from './operations/insured-profile';
 import { validateOperation } from './operations/validate';
+import { subscriptionEventsOperation, subscriptionStatusOperation } from './operations/subscription-status';
+import { createSubscriptions, withSubscriptionCapabilities } from './subscriptions';
+import type { TokenGrants } from './guard/from-token';
 import type { Store } from './storage/port';
 import { createAuditStore, createStore } from './storage';
 import { SqliteStore } from './storage/sqlite/store';
@@ -86,6 +89,11 @@ export async function createFhirServer(
   };
   await installImplementationGuide(baseCtx, store, log);
   await loadStoredDefinitions(baseCtx, store, log);
+  // subscriptions: the hook binding each Subscription to its creator's grant, the workers, $status and $events
+  let ownerAuthorized: ((owner: TokenGrants) => boolean) | undefined;
+  const subscriptions = await createSubscriptions(baseCtx, store, log, { authOff: config.auth === 'none' && !options.authenticate, ownerAuthorized: (o) => ownerAuthorized?.(o) ?? true });
+  operations.register(subscriptionStatusOperation(subscriptions));
+  operations.register(subscriptionEventsOperation(subscriptions));
   const closers: (() => Promise<void>)[] = [];
   const statement = (baseUrl: string) => buildCapabilityStatement({ ...baseCtx, baseUrl }, operations, { security: security?.(baseUrl), supportedProfiles: registry.profiles.byType() }, {
     name: pkg.name,
@@ -114,6 +122,7 @@ export async function createFhirServer(
       userEntitled: async (user, patientId) => !!user.fhirUser && canRead(await resolve(userGrants(user.fhirUser, user.administrator)), patientId),
     });
     authenticate = async (headers) => resolve(await auth.authenticate(headers));
+    ownerAuthorized = (o) => !!auth.store.getClient(o.clientId) && !(o.family && auth.store.isFamilyRevoked(o.family));
     corsOrigin = (origin: string) => auth.store.listClients().some((c) => c.origins?.includes(origin));
     const allowed = (origin: string) => config.corsOrigins.includes('*') || config.corsOrigins.includes(origin) || !!corsOrigin?.(origin);
     routers.push(
@@ -137,8 +146,12 @@ export async function createFhirServer(
     // one event per entry of a batch or transaction, under the Bundle's own event
     hooks.afterEntry?.push((ctx, entry, res, error, parent, rolledBack) => audit.record(apiAuditEvent(ctx, entry, res, error, { parent, rolledBack })));
   }
+  hooks.afterResponse.push((_ctx, req) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') subscriptions.nudge();
+  });
+  await subscriptions.start();
   // per base URL the server answers under, rebuilt when stored profiles change
-  const statements = new CapabilityStatements(statement, () => registry.profiles.version);
+  const statements = new CapabilityStatements((baseUrl) => withSubscriptionCapabilities(statement(baseUrl), subscriptions.topics), () => registry.profiles.version);
   statements.at(config.baseUrl);
   const app = createApp({ config, log, store, auditStore, audit, baseCtx, authenticate, route, routers, corsOrigin });
   return {
@@ -149,6 +162,7 @@ export async function createFhirServer(
     log,
     async close() {
       await audit?.close();
+      await subscriptions.close();
       for (const close of closers) await close();
       await store.close();
       await auditStore.close();

@@ -97,7 +97,7 @@ export class AuthorizationServer {
     }
     const claims = await this.tokens.verifyAccessToken(token);
     const administrator = !!(claims.username && this.store.getUser(claims.username)?.administrator);
-    return { clientId: claims.clientId, scope: claims.scope, patient: claims.patient, fhirUser: claims.fhirUser, administrator };
+    return { clientId: claims.clientId, scope: claims.scope, patient: claims.patient, fhirUser: claims.fhirUser, administrator, family: claims.family };
   }
 
   // ---- authorization endpoint ----

@@ -58,8 +58,11 @@ export interface RequestContext {
   now(): Date;
 }
 
-/** What the write path needs: definitions, hooks and the clock, not the request's store. */
-export type WriteContext = Pick<RequestContext, 'registry' | 'baseUrl' | 'config' | 'hooks' | 'now'>;
+/**
+ * What the write path needs: definitions, hooks and the clock; the writer's store when a request or
+ * the server's named work writes (a hook may bind what is written to its grant, as Subscriptions are).
+ */
+export type WriteContext = Pick<RequestContext, 'registry' | 'baseUrl' | 'config' | 'hooks' | 'now'> & Partial<Pick<RequestContext, 'store'>>;
 
 /** What every request shares: everything but the request's own id, log and guarded store. */
 export type ServerContext = Omit<RequestContext, 'requestId' | 'store' | 'log'>;

@@ -14,6 +14,8 @@ export interface TokenGrants {
   fhirUser?: string;
   /** The signed-in user is registered as an administrator. */
   administrator?: boolean;
+  /** The token family (authorization code and refresh): revoking it stops what was bound to the token. */
+  family?: string;
 }
 
 /** How long a user's relations (care teams, family links) are reused before they are looked up again. */
@@ -43,10 +45,12 @@ export function grantResolver(deps: { registry: DefinitionRegistry; config: Conf
   return async function resolve(t: TokenGrants): Promise<Grant> {
     const { resources, other } = parseScopes(t.scope);
     const userReachOf = resources.some((s) => s.context === 'user') ? await reachOf(t) : [];
-    return compileGrant(
+    const grant = compileGrant(
       { clientId: t.clientId, scopes: resources, otherScopes: other, patient: t.patient, fhirUser: t.fhirUser, userReach: userReachOf },
       deps.registry,
       parseQuery
     );
+    const { clientId, scope, patient, fhirUser, administrator, family } = t;
+    return { ...grant, token: { clientId, scope, patient, fhirUser, administrator, family } };
   };
 }

@@ -1,6 +1,7 @@
 import type { DefinitionRegistry } from '../definitions/registry';
 import type { Interaction } from '../fhir/access';
 import type { ResourceScope } from '../auth/scopes';
+import type { TokenGrants } from './from-token';
 import type { Predicate } from '../search/plan';
 import { matchable, matches, type IndexedVersion } from './match';
 
@@ -26,6 +27,8 @@ export interface Grant {
   mayWrite(i: Interaction, version: IndexedVersion): boolean;
   /** A named privilege (`system/$reindex` grants `reindex`). */
   has(privilege: string): boolean;
+  /** What the verified token said (absent for system grants): a Subscription keeps it to rebuild this grant. */
+  readonly token?: TokenGrants;
 }
 
 /** Patients a user may see, from what the user is (relations.ts); 'all' for administrators. */
@@ -75,6 +78,15 @@ export function compileGrant(input: GrantInput, registry: DefinitionRegistry, pa
   }
   const privileges = new Set([...input.otherScopes].filter((s) => s.startsWith('system/$')).map((s) => s.slice('system/$'.length)));
   const [userType, userId] = input.fhirUser?.split('/') ?? [];
+  // a Subscription is about whoever created it (subscriptions/owner.ts records that): a confined grant
+  // reaches and writes only its own client's subscriptions, for its own launch patient
+  const ownSubscriptions: Predicate = {
+    kind: 'and',
+    all: [
+      { kind: 'token', code: 'owner-client', value: input.clientId },
+      ...(input.patient ? [{ kind: 'token', code: 'owner-patient', value: input.patient } as Predicate] : []),
+    ],
+  };
 
   const queries = new Map<string, Predicate[] | null>();
   /** The scope's granular query for a type, parsed once; null when it voids the scope. */
@@ -110,7 +122,7 @@ export function compileGrant(input: GrantInput, registry: DefinitionRegistry, pa
     else {
       const any = scopes.map(({ scope, patients }): Predicate => {
         const all = [...(queryOf(scope, type) as Predicate[])];
-        if (patients) all.push(confinement(patients, type, i, userType, userId));
+        if (patients) all.push(type === 'Subscription' ? ownSubscriptions : confinement(patients, type, i, userType, userId));
         return all.length === 1 ? all[0] : { kind: 'and', all };
       });
       out = [any.length === 1 ? any[0] : { kind: 'or', any }];
@@ -125,7 +137,9 @@ export function compileGrant(input: GrantInput, registry: DefinitionRegistry, pa
     predicates,
     mayWrite(i, v) {
       return applicable(i, v.resourceType).some(
-        ({ scope, patients }) => (!patients || aboutOnly(registry, v, patients)) && matches(queryOf(scope, v.resourceType) as Predicate[], v)
+        ({ scope, patients }) =>
+          (!patients || (v.resourceType === 'Subscription' ? matches([ownSubscriptions], v) : aboutOnly(registry, v, patients))) &&
+          matches(queryOf(scope, v.resourceType) as Predicate[], v)
       );
     },
     has: (privilege) => privileges.has(privilege),

@@ -9,8 +9,9 @@ import type { MongoDocument, ResourceDoc, VersionDoc } from '../../src/storage/m
  * and update documents with mingo (a maintained implementation of MongoDB's query language), so
  * every query the adapter builds runs with MongoDB's semantics, but it has no real indexes, no
  * replication and a coarse transaction model: a transaction works on a snapshot of every
- * collection taken when it starts, its writes become visible at commit, and a commit after
- * another commit since its start fails as a transient write conflict, as MongoDB would report it.
+ * collection taken when it starts, its writes become visible at commit, and a commit that wrote a
+ * collection another write changed since its start fails as a transient write conflict, as MongoDB
+ * would report it (per collection, where MongoDB conflicts per document).
  * Unique indexes are enforced.
  */
 type Doc = { _id: unknown } & MongoDocument;
@@ -18,25 +19,33 @@ type Doc = { _id: unknown } & MongoDocument;
 class StandInSession implements TxSession {
   /** The transaction's own copy of each collection (copy-on-write: documents are never mutated in place). */
   working: Map<string, Doc[]> | undefined;
-  private startedAt = 0;
+  /** The collections the transaction wrote. */
+  written = new Set<string>();
+  private startedAt = new Map<string, number>();
 
   constructor(private readonly db: MongoStandIn) {}
 
   startTransaction(): void {
     if (this.working) throw new Error('stand-in: a transaction is already in progress on this session');
     this.working = new Map([...this.db.committed].map(([name, docs]) => [name, [...docs]]));
-    this.startedAt = this.db.commits;
+    this.written = new Set();
+    this.startedAt = new Map(this.db.collectionCommits);
   }
 
   async commitTransaction(): Promise<void> {
     const working = this.working;
     if (!working) throw new Error('stand-in: no transaction in progress');
     this.working = undefined;
-    if (this.db.commits !== this.startedAt) {
-      throw Object.assign(new Error('stand-in: write conflict with a transaction committed meanwhile'), { errorLabels: ['TransientTransactionError'] });
+    // a conflict is a collection this transaction wrote that another write changed since it started
+    for (const name of this.written) {
+      if ((this.db.collectionCommits.get(name) ?? 0) !== (this.startedAt.get(name) ?? 0)) {
+        throw Object.assign(new Error('stand-in: write conflict with a transaction committed meanwhile'), { errorLabels: ['TransientTransactionError'] });
+      }
     }
-    this.db.committed = working;
-    this.db.commits += 1;
+    for (const name of this.written) {
+      this.db.committed.set(name, working.get(name) ?? []);
+      this.db.bump(name);
+    }
   }
 
   async abortTransaction(): Promise<void> {
@@ -62,11 +71,13 @@ class StandInCollection<T extends Doc> implements DocCollection<T> {
   }
 
   private store(options: { session?: TxSession } | undefined, docs: Doc[]): void {
-    const working = (options?.session as StandInSession | undefined)?.working;
-    if (working) working.set(this.name, docs);
-    else {
+    const session = options?.session as StandInSession | undefined;
+    if (session?.working) {
+      session.working.set(this.name, docs);
+      session.written.add(this.name);
+    } else {
       this.db.committed.set(this.name, docs);
-      this.db.commits += 1;
+      this.db.bump(this.name);
     }
   }
 
@@ -159,7 +170,10 @@ function equalities(filter: MongoDocument): Doc {
 
 export class MongoStandIn implements MongoBackend {
   committed = new Map<string, Doc[]>();
+  /** Commits so far, in all and per collection. */
   commits = 0;
+  readonly collectionCommits = new Map<string, number>();
+  private readonly others = new Map<string, DocCollection<Doc>>();
   readonly resources: DocCollection<ResourceDoc> = new StandInCollection(this, 'resources') as unknown as DocCollection<ResourceDoc>;
   readonly versions: DocCollection<VersionDoc> = new StandInCollection(this, 'versions') as unknown as DocCollection<VersionDoc>;
   readonly counters: DocCollection<CounterDoc> = new StandInCollection(this, 'counters') as unknown as DocCollection<CounterDoc>;
@@ -168,6 +182,17 @@ export class MongoStandIn implements MongoBackend {
 
   /** `replicaSet: false` answers `hello` as a standalone server does. */
   constructor(private readonly options: { replicaSet: boolean } = { replicaSet: true }) {}
+
+  collection<T extends { _id: unknown }>(name: string): DocCollection<T> {
+    let c = this.others.get(name);
+    if (!c) this.others.set(name, (c = new StandInCollection<Doc>(this, name)));
+    return c as unknown as DocCollection<T>;
+  }
+
+  bump(name: string): void {
+    this.commits += 1;
+    this.collectionCommits.set(name, (this.collectionCommits.get(name) ?? 0) + 1);
+  }
 
   startSession(): TxSession {
     return new StandInSession(this);

@@ -56,6 +56,8 @@ export interface MongoBackend {
   versions: DocCollection<VersionDoc>;
   counters: DocCollection<CounterDoc>;
   meta: DocCollection<MetaDoc>;
+  /** Any other collection by name (the delivery port's, mongo/delivery.ts). */
+  collection<T extends { _id: unknown }>(name: string): DocCollection<T>;
   startSession(): TxSession;
   /** The server's reply to `hello` (replica set name, or `msg: 'isdbgrid'` behind mongos). */
   hello(): Promise<MongoDocument>;

@@ -19,6 +19,7 @@ export async function connectMongo(uri: string, dbName: string, prefix = ''): Pr
     versions: collection<VersionDoc>('versions'),
     counters: collection<CounterDoc>('counters'),
     meta: collection<MetaDoc>('meta'),
+    collection: (name) => collection(name),
     startSession: () => client.startSession(),
     hello: () => db.admin().command({ hello: 1 }),
     close: () => client.close(),

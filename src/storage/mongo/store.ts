@@ -197,6 +197,11 @@ export class MongoStore extends QueuedStore implements Store {
     return new MongoStore(db, await storeCursorKey(db));
   }
 
+  /** The database, for the delivery port's adapter (mongo/delivery.ts), which keeps its own collections. */
+  get database(): MongoBackend {
+    return this.db;
+  }
+
   currentStoreVersion(): Promise<number> {
     return this.readSession.storeVersion();
   }
