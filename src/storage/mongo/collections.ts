@@ -1,3 +1,4 @@
+import type { JobCollection } from './jobs';
 import type { MongoDocument, ResourceDoc, VersionDoc } from './documents';
 
 /**
@@ -56,6 +57,8 @@ export interface MongoBackend {
   versions: DocCollection<VersionDoc>;
   counters: DocCollection<CounterDoc>;
   meta: DocCollection<MetaDoc>;
+  /** The job table (mongo/jobs.ts). */
+  jobs: JobCollection;
   startSession(): TxSession;
   /** The server's reply to `hello` (replica set name, or `msg: 'isdbgrid'` behind mongos). */
   hello(): Promise<MongoDocument>;
