@@ -28,6 +28,7 @@ module.exports = {
         '<rootDir>/test/operations/*.test.ts',
         '<rootDir>/test/ig/server.test.ts',
         '<rootDir>/test/access/*.test.ts',
+        '<rootDir>/test/export/{kickoff,access,large}.test.ts',
       ],
       setupFiles: ['<rootDir>/test/helpers/mongo-standin-env.ts'],
     },

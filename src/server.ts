@@ -28,6 +28,8 @@ import { insuredProfileOperation } from './operations/insured-profile';
 import { validateOperation } from './operations/validate';
 import type { Store } from './storage/port';
 import { createStore } from './storage';
+import { createExportService, type ExportService } from './export/service';
+import { exportRouter } from './http/export-endpoints';
 
 // package.json sits one level above both src/ (tests) and dist/ (npm start)
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; version: string };
@@ -39,6 +41,8 @@ export interface FhirServer {
   close(): Promise<void>;
   /** Writes the AuditEvents queued so far (tests and shutdown). */
   flushAudit(): Promise<void>;
+  /** Bulk Data export: its job store and a worker round on demand (tests). */
+  exports: ExportService;
 }
 
 /** Assembles the server from its parts: registry, store, hooks, operations, router, HTTP. */
@@ -61,8 +65,11 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     hooks,
     now: () => new Date(),
   };
+  // Bulk Data export: the kick-off operation, its status and file endpoints, the job workers
+  const exports = createExportService({ config, registry, store, log, baseCtx });
+  operations.register(exports.operation);
   await installImplementationGuide(baseCtx, store, log);
-  const closers: (() => Promise<void>)[] = [];
+  const closers: (() => Promise<void>)[] = [() => exports.close()];
   const statement = () => buildCapabilityStatement(baseCtx, operations, { security, supportedProfiles: registry.profiles.byType() }, {
     name: pkg.name,
     version: pkg.version,
@@ -104,6 +111,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
     security = smartSecurity(config.baseUrl);
     closers.push(async () => auth.store.close());
   }
+  routers.push(exportRouter({ baseCtx, store, log, authenticate, service: exports }));
   if (audit) {
     hooks.afterResponse.push((ctx, req, res, error) => {
       if (req.path[0] === 'metadata') return;
@@ -122,6 +130,7 @@ export async function createFhirServer(config: Config, options: { log?: Logger; 
       await store.close();
     },
     flushAudit: async () => audit?.flush(),
+    exports,
   };
 }
 

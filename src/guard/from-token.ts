@@ -43,10 +43,11 @@ export function grantResolver(deps: { registry: DefinitionRegistry; config: Conf
   return async function resolve(t: TokenGrants): Promise<Grant> {
     const { resources, other } = parseScopes(t.scope);
     const userReachOf = resources.some((s) => s.context === 'user') ? await reachOf(t) : [];
-    return compileGrant(
+    const grant = compileGrant(
       { clientId: t.clientId, scopes: resources, otherScopes: other, patient: t.patient, fhirUser: t.fhirUser, userReach: userReachOf },
       deps.registry,
       parseQuery
     );
+    return { ...grant, token: t };
   };
 }

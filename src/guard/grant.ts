@@ -2,6 +2,7 @@ import type { DefinitionRegistry } from '../definitions/registry';
 import type { Interaction } from '../fhir/access';
 import type { ResourceScope } from '../auth/scopes';
 import type { Predicate } from '../search/plan';
+import type { TokenGrants } from './from-token';
 import { matchable, matches, type IndexedVersion } from './match';
 
 /** Who is asking, for audit and logs. `system` names the server's own work when it runs under a system context. */
@@ -18,6 +19,11 @@ export interface AccessSubject {
  */
 export interface Grant {
   readonly subject: AccessSubject;
+  /**
+   * What the verified token said, when the grant was compiled from one: durable work started by the
+   * request (an export job) keeps it, to compile the same grant again when it resumes.
+   */
+  readonly token?: TokenGrants;
   /** Whether some scope names the interaction on the type at all (403 otherwise). */
   allows(i: Interaction, type: string): boolean;
   /** null: nothing of the type; []: all of it; otherwise predicates that must all hold. */
