@@ -28,7 +28,8 @@ module.exports = {
         '<rootDir>/test/operations/*.test.ts',
         '<rootDir>/test/ig/server.test.ts',
         '<rootDir>/test/access/*.test.ts',
-        '<rootDir>/test/export/{kickoff,access,large}.test.ts',
+        // large.test.ts stays on SQLite: the stand-in copies whole collections per transaction, 20k documents take minutes
+        '<rootDir>/test/export/{kickoff,access}.test.ts',
       ],
       setupFiles: ['<rootDir>/test/helpers/mongo-standin-env.ts'],
     },
