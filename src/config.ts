@@ -47,6 +47,8 @@ export interface Config {
   requiredProfiles: Record<string, string[]>;
   /** Subscription delivery (src/subscriptions): polling, retry schedule, timeouts, concurrency per endpoint. */
   subscriptions: SubscriptionSettings;
+  /** Bulk Data export (src/export/). */
+  export: ExportConfig;
 }
 
 export interface SubscriptionSettings {
@@ -61,6 +63,27 @@ export interface SubscriptionSettings {
   timeoutMs: number;
   /** Notification requests at the same time per endpoint origin. */
   perEndpoint: number;
+}
+
+export interface ExportConfig {
+  /** Resources read from the store per page (memory is bounded by a page, not by the export). */
+  pageSize: number;
+  /** Resources per NDJSON file before the next file of the type starts. */
+  fileMaxResources: number;
+  /** Kicked-off jobs a client may have queued or running at once (429 beyond). */
+  maxJobsPerClient: number;
+  /** How long a finished export's files stay downloadable, in seconds. */
+  fileTtlSeconds: number;
+  /** How often an idle worker looks for work, in milliseconds. */
+  pollMs: number;
+  /** How long a worker holds a job without renewing; a job whose worker died is taken over after it. */
+  leaseMs: number;
+  /** A pause between pages, to leave the store to requests (0: none). */
+  pagePauseMs: number;
+  /** The Retry-After a client is told while a job runs, in seconds. */
+  retryAfterSeconds: number;
+  /** In-process export workers (0: this process runs none). */
+  workers: number;
 }
 
 export class ConfigError extends Error {}
@@ -132,6 +155,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryWindowMs: intVar(env, 'SUBSCRIPTION_RETRY_WINDOW_MS', 86_400_000, 100, 30 * 86_400_000),
       timeoutMs: intVar(env, 'SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 300_000),
       perEndpoint: intVar(env, 'SUBSCRIPTION_PER_ENDPOINT', 4, 1, 100),
+    },
+    export: {
+      pageSize: intVar(env, 'EXPORT_PAGE_SIZE', 500, 1, 10000),
+      fileMaxResources: intVar(env, 'EXPORT_FILE_MAX_RESOURCES', 100_000, 1, 10_000_000),
+      maxJobsPerClient: intVar(env, 'EXPORT_MAX_JOBS_PER_CLIENT', 2, 1, 1000),
+      fileTtlSeconds: intVar(env, 'EXPORT_FILE_TTL', 86_400, 1, 30 * 86_400),
+      pollMs: intVar(env, 'EXPORT_WORKER_POLL_MS', 1000, 10, 60_000),
+      leaseMs: intVar(env, 'EXPORT_LEASE_MS', 30_000, 200, 3_600_000),
+      pagePauseMs: intVar(env, 'EXPORT_PAGE_PAUSE_MS', 0, 0, 60_000),
+      retryAfterSeconds: intVar(env, 'EXPORT_RETRY_AFTER', 2, 1, 3600),
+      workers: intVar(env, 'EXPORT_WORKERS', 1, 0, 16),
     },
   };
 }

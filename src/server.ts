@@ -37,6 +37,8 @@ import type { TokenGrants } from './guard/from-token';
 import type { Store } from './storage/port';
 import { createAuditStore, createStore } from './storage';
 import { SqliteStore } from './storage/sqlite/store';
+import { createExportService, type ExportService } from './export/service';
+import { exportRouter } from './http/export-endpoints';
 
 // package.json sits one level above both src/ (tests) and dist/ (npm start)
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; version: string };
@@ -52,6 +54,8 @@ export interface FhirServer {
   close(): Promise<void>;
   /** Writes the AuditEvents queued so far (tests and shutdown). */
   flushAudit(): Promise<void>;
+  /** Bulk Data export: its job store and a worker round on demand (tests). */
+  exports: ExportService;
 }
 
 /** Assembles the server from its parts: registry, store, hooks, operations, router, HTTP. */
@@ -87,6 +91,9 @@ export async function createFhirServer(
     hooks,
     now: () => new Date(),
   };
+  // Bulk Data export: the kick-off operation, its status and file endpoints, the job workers
+  const exports = createExportService({ config, registry, store, log, baseCtx });
+  operations.register(exports.operation);
   await installImplementationGuide(baseCtx, store, log);
   await loadStoredDefinitions(baseCtx, store, log);
   // subscriptions: the hook binding each Subscription to its creator's grant, the workers, $status and $events
@@ -94,7 +101,7 @@ export async function createFhirServer(
   const subscriptions = await createSubscriptions(baseCtx, store, log, { authOff: config.auth === 'none' && !options.authenticate, ownerAuthorized: (o) => ownerAuthorized?.(o) ?? true });
   operations.register(subscriptionStatusOperation(subscriptions));
   operations.register(subscriptionEventsOperation(subscriptions));
-  const closers: (() => Promise<void>)[] = [];
+  const closers: (() => Promise<void>)[] = [() => exports.close()];
   const statement = (baseUrl: string) => buildCapabilityStatement({ ...baseCtx, baseUrl }, operations, { security: security?.(baseUrl), supportedProfiles: registry.profiles.byType() }, {
     name: pkg.name,
     version: pkg.version,
@@ -138,6 +145,7 @@ export async function createFhirServer(
     security = smartSecurity;
     closers.push(async () => auth.store.close());
   }
+  routers.push(exportRouter({ baseCtx, store, log, authenticate, service: exports }));
   if (audit) {
     hooks.afterResponse.push((ctx, req, res, error) => {
       if (req.path[0] === 'metadata') return;
@@ -168,6 +176,7 @@ export async function createFhirServer(
       await auditStore.close();
     },
     flushAudit: async () => audit?.flush(),
+    exports,
   };
 }
 

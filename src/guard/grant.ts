@@ -1,8 +1,8 @@
 import type { DefinitionRegistry } from '../definitions/registry';
 import type { Interaction } from '../fhir/access';
 import type { ResourceScope } from '../auth/scopes';
-import type { TokenGrants } from './from-token';
 import type { Predicate } from '../search/plan';
+import type { TokenGrants } from './from-token';
 import { matchable, matches, type IndexedVersion } from './match';
 
 /** Who is asking, for audit and logs. `system` names the server's own work when it runs under a system context. */
@@ -27,7 +27,10 @@ export interface Grant {
   mayWrite(i: Interaction, version: IndexedVersion): boolean;
   /** A named privilege (`system/$reindex` grants `reindex`). */
   has(privilege: string): boolean;
-  /** What the verified token said (absent for system grants): a Subscription keeps it to rebuild this grant. */
+  /**
+   * What the verified token said (absent for system grants): durable work started by the request (an
+   * export job, a Subscription) keeps it, to compile the same grant again when it resumes or delivers.
+   */
   readonly token?: TokenGrants;
 }
 

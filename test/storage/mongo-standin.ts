@@ -1,5 +1,6 @@
 import { aggregate, find, update } from 'mingo';
 import type { CounterDoc, DocCollection, DocCursor, FindOptions, MetaDoc, MongoBackend, TxSession, WriteOptions } from '../../src/storage/mongo/collections';
+import type { JobCollection } from '../../src/storage/mongo/jobs';
 import type { MongoDocument, ResourceDoc, VersionDoc } from '../../src/storage/mongo/documents';
 
 /**
@@ -138,6 +139,13 @@ class StandInCollection<T extends Doc> implements DocCollection<T> {
     return doc;
   }
 
+  async deleteOne(filter: MongoDocument, options?: WriteOptions): Promise<{ deletedCount: number }> {
+    const docs = this.docs(options);
+    const i = this.indexOf(docs, filter);
+    if (i >= 0) this.store(options, docs.filter((_, j) => j !== i));
+    return { deletedCount: i < 0 ? 0 : 1 };
+  }
+
   async countDocuments(filter: MongoDocument, options?: { session?: TxSession }): Promise<number> {
     return find(this.docs(options), filter).all().length;
   }
@@ -178,6 +186,7 @@ export class MongoStandIn implements MongoBackend {
   readonly versions: DocCollection<VersionDoc> = new StandInCollection(this, 'versions') as unknown as DocCollection<VersionDoc>;
   readonly counters: DocCollection<CounterDoc> = new StandInCollection(this, 'counters') as unknown as DocCollection<CounterDoc>;
   readonly meta: DocCollection<MetaDoc> = new StandInCollection(this, 'meta') as unknown as DocCollection<MetaDoc>;
+  readonly jobs: JobCollection = new StandInCollection(this, 'jobs') as unknown as JobCollection;
   closed = false;
 
   /** `replicaSet: false` answers `hello` as a standalone server does. */

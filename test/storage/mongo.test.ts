@@ -7,6 +7,7 @@ import { connectMongo } from '../../src/storage/mongo/connect';
 import { MongoNotTransactionalError, MongoStore } from '../../src/storage/mongo/store';
 import type { Store, WriteOp } from '../../src/storage/port';
 import { storeContract } from './contract';
+import { jobStoreContract } from './job-contract';
 import { MongoStandIn } from './mongo-standin';
 
 /**
@@ -31,6 +32,12 @@ storeContract(
   },
   async (store) => openStandIn(backends.get(store) as MongoStandIn)
 );
+
+jobStoreContract('mongodb adapter on the in-process stand-in (not MongoDB)', () => openStandIn(), async (store) => {
+  const standIn = backends.get(store) as MongoStandIn;
+  await store.close();
+  return openStandIn(standIn);
+});
 
 /** A first version of Patient/`id` with these index rows. */
 function create(id: string, index: IndexRow[], expectedVersionId: string | null = null): WriteOp {

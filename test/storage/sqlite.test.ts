@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Store } from '../../src/storage/port';
 import { SqliteStore } from '../../src/storage/sqlite/store';
 import { storeContract } from './contract';
+import { jobStoreContract } from './job-contract';
 
 const dirs = new Map<Store, string>();
 afterAll(() => {
@@ -26,3 +27,9 @@ storeContract(
   },
   async (store) => open(dirs.get(store))
 );
+
+jobStoreContract('sqlite', () => open(), async (store) => {
+  const dir = dirs.get(store) as string;
+  await store.close();
+  return open(dir);
+});

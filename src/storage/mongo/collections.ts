@@ -1,3 +1,4 @@
+import type { JobCollection } from './jobs';
 import type { MongoDocument, ResourceDoc, VersionDoc } from './documents';
 
 /**
@@ -58,6 +59,8 @@ export interface MongoBackend {
   meta: DocCollection<MetaDoc>;
   /** Any other collection by name (the delivery port's, mongo/delivery.ts). */
   collection<T extends { _id: unknown }>(name: string): DocCollection<T>;
+  /** The job table (mongo/jobs.ts). */
+  jobs: JobCollection;
   startSession(): TxSession;
   /** The server's reply to `hello` (replica set name, or `msg: 'isdbgrid'` behind mongos). */
   hello(): Promise<MongoDocument>;

@@ -1,5 +1,6 @@
 import { MongoClient } from 'mongodb';
 import type { CounterDoc, DocCollection, MetaDoc, MongoBackend } from './collections';
+import type { JobCollection } from './jobs';
 import type { ResourceDoc, VersionDoc } from './documents';
 
 /**
@@ -20,6 +21,7 @@ export async function connectMongo(uri: string, dbName: string, prefix = ''): Pr
     counters: collection<CounterDoc>('counters'),
     meta: collection<MetaDoc>('meta'),
     collection: (name) => collection(name),
+    jobs: db.collection('jobs') as unknown as JobCollection,
     startSession: () => client.startSession(),
     hello: () => db.admin().command({ hello: 1 }),
     close: () => client.close(),

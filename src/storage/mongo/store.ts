@@ -12,6 +12,8 @@ import {
 import type { MongoBackend, TxSession } from './collections';
 import { fromResourceDoc, fromVersionDoc, indexFields, INDEXES, RECORD_PROJECTION, shardKey, type MongoDocument, type ResourceDoc, type VersionDoc } from './documents';
 import { QueuedStore } from '../base';
+import type { JobStore, JobStoreProvider } from '../jobs';
+import { MongoJobStore } from './jobs';
 import { cursorKey, newCursorKey } from '../cursor';
 import { runSearch } from './search';
 
@@ -174,9 +176,10 @@ function conflictOf(err: unknown): unknown {
  * a failover) reruns the scope, as MongoDB's drivers recommend. Within one process, write scopes
  * run one at a time (QueuedStore).
  */
-export class MongoStore extends QueuedStore implements Store {
+export class MongoStore extends QueuedStore implements Store, JobStoreProvider {
   readonly kind = 'mongodb';
   protected readonly readSession: MongoSession;
+  private jobStore: MongoJobStore | undefined;
 
   private constructor(
     private readonly db: MongoBackend,
@@ -200,6 +203,11 @@ export class MongoStore extends QueuedStore implements Store {
   /** The database, for the delivery port's adapter (mongo/delivery.ts), which keeps its own collections. */
   get database(): MongoBackend {
     return this.db;
+  }
+
+  /** The job table (storage/jobs.ts) as the `jobs` collection, its calls in the store's queue. */
+  jobs(): JobStore {
+    return (this.jobStore ??= new MongoJobStore(this.db.jobs, (fn) => this.enqueue(fn)));
   }
 
   currentStoreVersion(): Promise<number> {

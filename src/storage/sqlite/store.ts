@@ -13,6 +13,8 @@ import {
   type WriteOp,
 } from '../port';
 import { QueuedStore } from '../base';
+import type { JobStore, JobStoreProvider } from '../jobs';
+import { SqliteJobStore } from './jobs';
 import { cursorKey, newCursorKey } from '../cursor';
 import { explainSearch, runSearch } from './search';
 import { clearReindexRequired, IndexMaintenance, migrateIndexTables, reindexRequired } from './index-maintenance';
@@ -201,13 +203,14 @@ function historyWhere(q: Omit<HistoryQuery, 'count'> & { beforeStoreVersion?: nu
 }
 
 /** The embedded default store: one SQLite file under DATA_DIR in WAL mode (DESIGN.md decision 3). */
-export class SqliteStore extends QueuedStore implements Store {
+export class SqliteStore extends QueuedStore implements Store, JobStoreProvider {
   readonly kind = 'sqlite';
   private readonly writer: DatabaseSync;
   private readonly reader: DatabaseSync;
   protected readonly readSession: SqliteSession;
   private readonly writeSession: SqliteSession;
   private maintenance: IndexMaintenance | undefined;
+  private jobStore: SqliteJobStore | undefined;
 
   constructor(options: SqliteStoreOptions) {
     super();
@@ -225,6 +228,11 @@ export class SqliteStore extends QueuedStore implements Store {
     this.reader.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;');
     this.readSession = new SqliteSession(this.reader, false, key);
     this.writeSession = new SqliteSession(this.writer, true, key);
+  }
+
+  /** The job table (storage/jobs.ts) in the same file, its statements in the write queue. */
+  jobs(): JobStore {
+    return (this.jobStore ??= new SqliteJobStore(this.writer, (fn) => this.enqueue(fn)));
   }
 
   explain(plan: SearchPlan): string[] {

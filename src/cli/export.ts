@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { configOrExit, runCommand } from './command';
+import { installImplementationGuide, profileValidationHook } from '../definitions/install-ig';
+import { getRegistry } from '../definitions/registry';
+import type { FhirRequest, RequestContext } from '../fhir/context';
+import { isFhirError } from '../fhir/errors';
+import { emptyHooks } from '../fhir/hooks';
+import { GuardedStore } from '../guard/guarded-store';
+import { createLogger } from '../logging';
+import { createStore } from '../storage';
+import { hasJobs } from '../storage/jobs';
+import { EXPORT_KIND, initialProgress, type ExportProgress } from '../export/job';
+import { parseKickoff, type ExportRequest } from '../export/request';
+import { runExportJob } from '../export/runner';
+import { systemGrant } from '../guard/grant';
+
+const USAGE = `Usage: npm run export -- --out DIR [--type Patient,Observation] [--since INSTANT] [--until INSTANT] [--type-filter 'Type?query']...
+Exports the store configured by DATA_DIR (and the other variables of the README) to NDJSON files in DIR,
+one or more per resource type, with a manifest.json, as the server's own named work (cli-export).
+The same engine as [base]/$export: pages of EXPORT_PAGE_SIZE resources, EXPORT_FILE_MAX_RESOURCES per file.`;
+
+async function main(argv: string[]): Promise<number> {
+  const query: [string, string][] = [];
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const next = () => argv[++i] ?? '';
+    switch (argv[i]) {
+      case '--out':
+        out = next();
+        break;
+      case '--type':
+        query.push(['_type', next()]);
+        break;
+      case '--since':
+        query.push(['_since', next()]);
+        break;
+      case '--until':
+        query.push(['_until', next()]);
+        break;
+      case '--type-filter':
+        query.push(['_typeFilter', next()]);
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return 0;
+      default:
+        console.error(`Unknown argument ${argv[i]}\n${USAGE}`);
+        return 2;
+    }
+  }
+  if (!out) {
+    console.error(USAGE);
+    return 2;
+  }
+  const config = configOrExit();
+  const log = createLogger({ logLevel: 'warn' });
+  const store = await createStore(config);
+  const hooks = emptyHooks();
+  hooks.beforeStore.push(profileValidationHook(config.requiredProfiles));
+  const base = { baseUrl: config.baseUrl, config, registry: getRegistry(), hooks, now: () => new Date() };
+  await installImplementationGuide(base, store, log);
+  const guarded = GuardedStore.system({ main: store }, 'cli-export', base);
+  const ctx: RequestContext = { ...base, requestId: 'export', store: guarded, log };
+  const req: FhirRequest = { method: 'GET', path: ['$export'], query, headers: { prefer: 'respond-async' } };
+  let request: ExportRequest;
+  try {
+    const { patientParam: _none, ...parsed } = parseKickoff(ctx, req, 'system', guarded.grant, { storeVersion: await store.currentStoreVersion() });
+    request = parsed;
+  } catch (err) {
+    await store.close();
+    if (isFhirError(err)) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  if (!hasJobs(store)) throw new Error('the store keeps no jobs');
+  const jobs = store.jobs();
+  const dir = path.resolve(out);
+  fs.mkdirSync(dir, { recursive: true });
+  // the whole store is counted once per type for the progress bar
+  let total = 0;
+  for (const type of request.types) total += (await guarded.search({ resourceTypes: [type], where: [], count: 0, total: 'accurate' })).total ?? 0;
+  const bar = new SingleBar({ format: '{bar} {percentage}% | {value}/{total} resources | {type}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 }, Presets.shades_classic);
+  bar.start(total, 0, { type: '' });
+  const job = await jobs.create({ id: randomUUID(), kind: `${EXPORT_KIND}-cli`, owner: 'system:cli-export', request: JSON.stringify(request), progress: JSON.stringify(initialProgress()), now: Date.now() });
+  const claimed = await jobs.claim(job.kind, 'cli', Date.now(), config.export.leaseMs);
+  let outcome: string;
+  let progress: ExportProgress | undefined;
+  try {
+    outcome = await runExportJob(
+      {
+        ctx: { ...base, log },
+        store,
+        jobs,
+        rebuild: async (g) => ('system' in g ? systemGrant(g.system) : systemGrant('cli-export')),
+        dirOf: () => dir,
+        onPage: (_job, p) => {
+          progress = p;
+          bar.update(Math.min(p.exported, total), { type: request.types[p.typeIndex] ?? '' });
+        },
+      },
+      claimed!,
+      'cli'
+    );
+  } finally {
+    bar.stop();
+  }
+  const final = await jobs.get(job.id);
+  await jobs.delete(job.id);
+  await store.close();
+  if (outcome !== 'completed' || !final) {
+    console.error(`Export ${outcome}: ${final?.error ?? ''}`);
+    return 1;
+  }
+  progress = JSON.parse(final.progress) as ExportProgress;
+  const entry = (kind: string) => progress!.files.filter((f) => f.kind === kind && f.count > 0).map((f) => ({ type: f.type, url: f.name, count: f.count }));
+  const manifest = { transactionTime: request.transactionTime, request: request.requestUrl, requiresAccessToken: false, output: entry('output'), ...(request.since ? { deleted: entry('deleted') } : {}), error: entry('error') };
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  console.log(`${progress.exported} resources in ${manifest.output.length} files in ${dir}`);
+  return 0;
+}
+
+runCommand(() => main(process.argv.slice(2)));
