@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { makePrivateDir } from '../storage/private-files';
 
 /** The server's signing keys: RS256 (OIDC requires it for id_tokens; access tokens use it too). */
 export interface SigningKeys {
@@ -29,7 +30,7 @@ export async function loadSigningKeys(dataDir: string, rotateAfterMs = 30 * 24 *
     const entry = { kid, created: now, privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' }, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
     // keep the previous key published for a day so tokens it signed stay verifiable
     data = { keys: [...data.keys.filter((k) => now - k.created < rotateAfterMs + 24 * 3600 * 1000), entry] };
-    fs.mkdirSync(dataDir, { recursive: true });
+    makePrivateDir(dataDir);
     fs.writeFileSync(`${file}.tmp`, JSON.stringify(data), { mode: 0o600 });
     fs.renameSync(`${file}.tmp`, file);
   }

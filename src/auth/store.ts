@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { redirectUrisProblem } from './redirect-uri';
+import { createPrivateFile, makePrivateDir } from '../storage/private-files';
 
 export type ClientType = 'public' | 'confidential-symmetric' | 'confidential-asymmetric';
 
@@ -63,7 +64,8 @@ export class AuthStore {
   private readonly db: DatabaseSync;
 
   constructor(dataDir: string) {
-    fs.mkdirSync(dataDir, { recursive: true });
+    makePrivateDir(dataDir);
+    createPrivateFile(path.join(dataDir, 'auth.sqlite'));
     this.db = new DatabaseSync(path.join(dataDir, 'auth.sqlite'));
     this.db.exec(`
       PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;

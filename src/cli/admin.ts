@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { hashSecret } from '../auth/passwords';
 import { redirectUrisProblem } from '../auth/redirect-uri';
 import { AuthStore, type ClientRecord, type ClientType } from '../auth/store';
-import { loadConfig } from '../config';
 import { ID_PATTERN } from '../fhir/util';
-import { runCommand } from './command';
+import { createStore } from '../storage';
+import { CommandError, commandConfig, parseCommandLine, runCommand, UsageError } from './command';
 
-const FHIR_USER = new RegExp(`^(Patient|Practitioner|RelatedPerson|Person)/${ID_PATTERN}$`);
 const USAGE = `Usage: npm run admin -- <command>
   client add --id ID --type public|confidential-symmetric|confidential-asymmetric --scope "SCOPES"
              [--name NAME] [--redirect-uri URI]... [--origin ORIGIN]... [--jwks-file FILE | --jwks-url URL]
@@ -16,50 +14,74 @@ const USAGE = `Usage: npm run admin -- <command>
              (a confidential symmetric client's secret is generated and printed once)
   client list
   client remove ID
-  user add --username NAME --fhir-user Patient/123 [--administrator]
-             (the password is read from FHIR_USER_PASSWORD or generated and printed once; an administrator's
-             user/ scopes reach every record)
+  user add --username NAME --fhir-user Patient/123 [--administrator] [--force]
+             (the fhirUser must exist in the FHIR store, unless --force; the password is read from
+             FHIR_USER_PASSWORD or generated and printed once; an administrator's user/ scopes reach every record)
   user list
   user remove NAME
 The store is the one of DATA_DIR (see the README).`;
 
+const OPTIONS = {
+  id: { type: 'string' },
+  name: { type: 'string' },
+  type: { type: 'string' },
+  scope: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  origin: { type: 'string', multiple: true },
+  'jwks-file': { type: 'string' },
+  'jwks-url': { type: 'string' },
+  username: { type: 'string' },
+  'fhir-user': { type: 'string' },
+  administrator: { type: 'boolean' },
+  force: { type: 'boolean' },
+} as const;
+
+/** The options each command takes; any other is refused, so a misspelt or misplaced one is never ignored. */
+const COMMANDS: Record<string, (keyof typeof OPTIONS)[]> = {
+  'client add': ['id', 'name', 'type', 'scope', 'redirect-uri', 'origin', 'jwks-file', 'jwks-url'],
+  'client list': [],
+  'client remove': [],
+  'user add': ['username', 'fhir-user', 'administrator', 'force'],
+  'user list': [],
+  'user remove': [],
+};
+
+const CLIENT_TYPES: ClientType[] = ['public', 'confidential-symmetric', 'confidential-asymmetric'];
+const FHIR_USER = new RegExp(`^(Patient|Practitioner|RelatedPerson|Person)/${ID_PATTERN}$`);
+
 async function main(argv: string[]): Promise<number> {
   const [noun, verb, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      id: { type: 'string' },
-      name: { type: 'string' },
-      type: { type: 'string' },
-      scope: { type: 'string' },
-      'redirect-uri': { type: 'string', multiple: true },
-      origin: { type: 'string', multiple: true },
-      'jwks-file': { type: 'string' },
-      'jwks-url': { type: 'string' },
-      username: { type: 'string' },
-      'fhir-user': { type: 'string' },
-      administrator: { type: 'boolean' },
-    },
-  });
-  const store = new AuthStore(loadConfig().dataDir);
+  const command = `${noun} ${verb}`;
+  const allowed = COMMANDS[command];
+  if (!allowed) throw new UsageError(noun ? `unknown command: ${[noun, verb].filter(Boolean).join(' ')}` : 'no command given');
+  const { values, positionals } = parseCommandLine(rest, OPTIONS, true);
+  const misplaced = Object.keys(values).find((o) => !allowed.includes(o as keyof typeof OPTIONS));
+  if (misplaced) throw new UsageError(`${command} takes no --${misplaced}`);
+  const removes = verb === 'remove';
+  if (removes ? positionals.length !== 1 : positionals.length) throw new UsageError(removes ? `${command} takes one ${noun === 'user' ? 'user name' : 'client id'}` : `unexpected argument: ${positionals[0]}`);
+  const config = commandConfig();
+  if (command === 'user add') return addUser(values, config);
+
+  const store = new AuthStore(config.dataDir);
   try {
-    if (noun === 'client' && verb === 'add') {
+    if (command === 'client add') {
       const type = values.type as ClientType;
-      if (!values.id || !values.scope || !['public', 'confidential-symmetric', 'confidential-asymmetric'].includes(type)) return usage();
+      const missing = (['id', 'type', 'scope'] as const).filter((o) => !values[o]);
+      if (missing.length) throw new UsageError(`client add needs ${missing.map((o) => `--${o}`).join(', ')}`);
+      if (!CLIENT_TYPES.includes(type)) throw new UsageError(`--type must be one of ${CLIENT_TYPES.join(', ')}, got "${values.type}"`);
       const client: ClientRecord = {
-        id: values.id,
-        name: values.name ?? values.id,
+        id: values.id as string,
+        name: values.name ?? (values.id as string),
         type,
         redirectUris: values['redirect-uri'] ?? [],
-        scope: values.scope,
+        scope: values.scope as string,
         ...(values.origin ? { origins: values.origin } : {}),
-        ...(values['jwks-file'] ? { jwks: JSON.parse(fs.readFileSync(values['jwks-file'], 'utf8')) } : {}),
+        ...(values['jwks-file'] ? { jwks: readJwks(values['jwks-file']) } : {}),
         ...(values['jwks-url'] ? { jwksUrl: values['jwks-url'] } : {}),
       };
-      if (type === 'confidential-asymmetric' && !client.jwks && !client.jwksUrl) return usage('an asymmetric client needs --jwks-file or --jwks-url');
+      if (type === 'confidential-asymmetric' && !client.jwks && !client.jwksUrl) throw new UsageError('an asymmetric client needs --jwks-file or --jwks-url');
       const problem = redirectUrisProblem(client.redirectUris);
-      if (problem) return usage(problem);
+      if (problem) throw new UsageError(problem);
       let secret: string | undefined;
       if (type === 'confidential-symmetric') {
         secret = randomBytes(32).toString('base64url');
@@ -69,39 +91,60 @@ async function main(argv: string[]): Promise<number> {
       console.log(JSON.stringify({ client_id: client.id, ...(secret ? { client_secret: secret } : {}), scope: client.scope }, null, 2));
       return 0;
     }
-    if (noun === 'client' && verb === 'list') {
+    if (command === 'client list') {
       for (const c of store.listClients()) console.log(`${c.id}\t${c.type}\t${c.scope}\t${c.redirectUris.join(' ')}`);
       return 0;
     }
-    if (noun === 'client' && verb === 'remove' && positionals[0]) return store.removeClient(positionals[0]) ? 0 : notFound(positionals[0]);
-    if (noun === 'user' && verb === 'add') {
-      if (!values.username || !values['fhir-user'] || !FHIR_USER.test(values['fhir-user'])) return usage();
-      const password = process.env.FHIR_USER_PASSWORD || randomBytes(12).toString('base64url');
-      const administrator = values.administrator ? { administrator: true } : {};
-      store.putUser({ username: values.username, passwordHash: await hashSecret(password), fhirUser: values['fhir-user'], ...administrator });
-      console.log(JSON.stringify({ username: values.username, fhirUser: values['fhir-user'], ...administrator, ...(process.env.FHIR_USER_PASSWORD ? {} : { password }) }, null, 2));
-      return 0;
-    }
-    if (noun === 'user' && verb === 'list') {
+    if (command === 'user list') {
       for (const u of store.listUsers()) console.log(`${u.username}\t${u.fhirUser}${u.administrator ? '\tadministrator' : ''}`);
       return 0;
     }
-    if (noun === 'user' && verb === 'remove' && positionals[0]) return store.removeUser(positionals[0]) ? 0 : notFound(positionals[0]);
-    return usage();
+    const [name] = positionals;
+    const removed = noun === 'client' ? store.removeClient(name) : store.removeUser(name);
+    if (!removed) throw new CommandError(`no ${noun} ${name} is registered in ${config.dataDir}; nothing removed`);
+    console.log(`removed ${noun} ${name} from ${config.dataDir}`);
+    return 0;
   } finally {
     store.close();
   }
 }
 
-function usage(message?: string): number {
-  if (message) console.error(message);
-  console.error(USAGE);
-  return 2;
+async function addUser(values: { username?: string; 'fhir-user'?: string; administrator?: boolean; force?: boolean }, config: ReturnType<typeof commandConfig>): Promise<number> {
+  const { username, 'fhir-user': fhirUser } = values;
+  const missing = (['username', 'fhir-user'] as const).filter((o) => !values[o]);
+  if (missing.length || !username || !fhirUser) throw new UsageError(`user add needs ${missing.map((o) => `--${o}`).join(', ')}`);
+  if (!FHIR_USER.test(fhirUser)) throw new UsageError(`--fhir-user must be Patient/, Practitioner/, RelatedPerson/ or Person/ and an id, got "${fhirUser}"`);
+  // a user whose fhirUser is not in the store reaches nothing and cannot sign in usefully: a typo, most likely
+  if (!values.force) {
+    const [type, id] = fhirUser.split('/');
+    const fhir = await createStore(config);
+    try {
+      const current = await fhir.readCurrent(type, id);
+      if (!current || current.deleted) {
+        throw new CommandError(`${fhirUser} ${current ? 'is deleted' : 'does not exist'} in the FHIR store (${config.mongodbUri ? `MongoDB ${config.mongodbDb}` : config.dataDir}); create it first, or add the user with --force`);
+      }
+    } finally {
+      await fhir.close();
+    }
+  }
+  const store = new AuthStore(config.dataDir);
+  try {
+    const password = process.env.FHIR_USER_PASSWORD || randomBytes(12).toString('base64url');
+    const administrator = values.administrator ? { administrator: true } : {};
+    store.putUser({ username, passwordHash: await hashSecret(password), fhirUser, ...administrator });
+    console.log(JSON.stringify({ username, fhirUser, ...administrator, ...(process.env.FHIR_USER_PASSWORD ? {} : { password }) }, null, 2));
+    return 0;
+  } finally {
+    store.close();
+  }
 }
 
-function notFound(what: string): number {
-  console.error(`${what} is not registered`);
-  return 1;
+function readJwks(file: string): ClientRecord['jwks'] {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as ClientRecord['jwks'];
+  } catch (err) {
+    throw new UsageError(`--jwks-file ${file}: ${(err as Error).message}`);
+  }
 }
 
-runCommand(() => main(process.argv.slice(2)));
+runCommand(USAGE, main);

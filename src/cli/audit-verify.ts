@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadVerificationKeys, PUBLIC_KEY_FILE } from '../audit/checkpoint';
 import { verifyTrail } from '../audit/verify';
 import { createAuditStore } from '../storage';
-import { configOrExit, runCommand } from './command';
+import { configOrExit, parseCommandLine, runCommand } from './command';
 
 const USAGE = `Usage: npm run audit:verify -- [--key audit-key.pub.json]
 Walks the audit trail of DATA_DIR (or of MONGODB_URI) record by record and checks the hash chain and
@@ -11,12 +10,8 @@ every signed checkpoint. Exit 0: intact; exit 1: names the first record changed,
 --key: the public key file to check signatures with (default DATA_DIR/${PUBLIC_KEY_FILE}; keep a copy
 away from the server).`;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { key: { type: 'string' }, help: { type: 'boolean', default: false } } });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, { key: { type: 'string' } });
   const config = configOrExit();
   const keys = await loadVerificationKeys(values.key ?? path.join(config.dataDir, PUBLIC_KEY_FILE));
   const store = await createAuditStore(config);
@@ -34,4 +29,4 @@ async function main(): Promise<number> {
   }
 }
 
-runCommand(() => main());
+runCommand(USAGE, main);

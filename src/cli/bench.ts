@@ -2,14 +2,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { growthTable, runGrowth } from '../bench/growth';
 import { load, request, resetConnections, type Measure } from '../bench/load';
 import { operationPhases, phaseSubjects, readAndSearchPhases, repeated, runPhases, summary, type Phase, type PhaseMeasure } from '../bench/phases';
 import { bulkLoad, diskMb, readCeiling, startServer } from '../bench/run';
 import { firstVersions, readNdjson, registryWithGuide, storeWriteRate } from '../bench/store-ceiling';
 import { getRegistry } from '../definitions/registry';
-import { runCommand } from './command';
+import { parseCommandLine, runCommand, wholeNumber } from './command';
 
 const USAGE = `Usage: npm run bench -- [--persons N] [--days D] [--connections C] [--posters P] [--duration S] [--rounds R] [--auth smart|none] [--audit on|off] [--out results.json] [--smoke]
        npm run bench -- --growth SIZE1,SIZE2,... [--days D] [--connections C] [--duration S] [--rounds R] [--out results.json]
@@ -25,32 +24,22 @@ after each size, the read and search phases; reports the ratio of p95 at the lar
 
 const CEILING_SAMPLE = 100_000;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      persons: { type: 'string', default: '200' },
-      days: { type: 'string', default: '20' },
-      connections: { type: 'string', default: '32' },
-      posters: { type: 'string', default: '8' },
-      duration: { type: 'string', default: '10' },
-      rounds: { type: 'string', default: '3' },
-      out: { type: 'string', default: 'bench-results.json' },
-      smoke: { type: 'boolean', default: false },
-      growth: { type: 'string' },
-      auth: { type: 'string', default: 'smart' },
-      audit: { type: 'string', default: 'on' },
-      help: { type: 'boolean', default: false },
-    },
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, {
+    persons: { type: 'string', default: '200' },
+    days: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '32' },
+    posters: { type: 'string', default: '8' },
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    out: { type: 'string', default: 'bench-results.json' },
+    smoke: { type: 'boolean', default: false },
+    growth: { type: 'string' },
+    auth: { type: 'string', default: 'smart' },
+    audit: { type: 'string', default: 'on' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  for (const [name, min] of [['persons', 1], ['days', 0], ['connections', 1], ['posters', 1], ['duration', 1], ['rounds', 1]] as const) wholeNumber(name, values[name], min);
   const rounds = Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    console.error(`--rounds takes a whole number of at least 1\n\n${USAGE}`);
-    return 2;
-  }
   if (values.growth) return growth(values.growth, { days: Number(values.days), connections: Number(values.connections), durationMs: Number(values.duration) * 1000, rounds }, values.out as string);
   const smoke = values.smoke;
   const persons = smoke ? 10 : Number(values.persons);
@@ -173,4 +162,4 @@ async function growth(sizesArg: string, o: { days: number; connections: number; 
   return failed ? 1 : 0;
 }
 
-runCommand(() => main());
+runCommand(USAGE, main);

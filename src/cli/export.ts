@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
-import { configOrExit, runCommand } from './command';
+import { configOrExit, parseCommandLine, runCommand, UsageError } from './command';
 import { installImplementationGuide, profileValidationHook } from '../definitions/install-ig';
 import { getRegistry } from '../definitions/registry';
 import type { FhirRequest, RequestContext } from '../fhir/context';
@@ -23,39 +23,21 @@ one or more per resource type, with a manifest.json, as the server's own named w
 The same engine as [base]/$export: pages of EXPORT_PAGE_SIZE resources, EXPORT_FILE_MAX_RESOURCES per file.`;
 
 async function main(argv: string[]): Promise<number> {
-  const query: [string, string][] = [];
-  let out: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const next = () => argv[++i] ?? '';
-    switch (argv[i]) {
-      case '--out':
-        out = next();
-        break;
-      case '--type':
-        query.push(['_type', next()]);
-        break;
-      case '--since':
-        query.push(['_since', next()]);
-        break;
-      case '--until':
-        query.push(['_until', next()]);
-        break;
-      case '--type-filter':
-        query.push(['_typeFilter', next()]);
-        break;
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        return 0;
-      default:
-        console.error(`Unknown argument ${argv[i]}\n${USAGE}`);
-        return 2;
-    }
-  }
-  if (!out) {
-    console.error(USAGE);
-    return 2;
-  }
+  const { values } = parseCommandLine(argv, {
+    out: { type: 'string' },
+    type: { type: 'string', multiple: true },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    'type-filter': { type: 'string', multiple: true },
+  });
+  const out = values.out;
+  if (!out) throw new UsageError('--out DIR is needed');
+  const query: [string, string][] = [
+    ...(values.type ?? []).map((v): [string, string] => ['_type', v]),
+    ...(values.since ? [['_since', values.since] as [string, string]] : []),
+    ...(values.until ? [['_until', values.until] as [string, string]] : []),
+    ...(values['type-filter'] ?? []).map((v): [string, string] => ['_typeFilter', v]),
+  ];
   const config = configOrExit();
   const log = createLogger({ logLevel: 'warn' });
   const store = await createStore(config);
@@ -125,4 +107,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-runCommand(() => main(process.argv.slice(2)));
+runCommand(USAGE, main);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { familyBundle, generateFamily } from '../bench/generate';
+import { parseCommandLine, runCommand, UsageError, wholeNumber } from './command';
 
 const USAGE = `Usage: npm run generate -- --persons N [--seed S] [--days D] [--as-of YYYY-MM-DD] --out DIR [--format bundle|ndjson|both] [--split-at P1,P2,...]
 Writes a deterministic synthetic insured population: DIR/bundles/family-*.json (transaction Bundles)
@@ -10,25 +10,26 @@ and/or DIR/ndjson/<Type>.ndjson. --days sets the days of wearable readings per p
 to P2 and so on, the last part up to N: whole families, so each part's references resolve within it
 or in the parts before it.`;
 
-function main(): number {
-  const { values } = parseArgs({
-    options: {
-      persons: { type: 'string' },
-      seed: { type: 'string', default: '1' },
-      days: { type: 'string', default: '30' },
-      'as-of': { type: 'string', default: '2026-11-01' },
-      out: { type: 'string' },
-      format: { type: 'string', default: 'both' },
-      'split-at': { type: 'string' },
-    },
+function main(argv: string[]): number {
+  const { values } = parseCommandLine(argv, {
+    persons: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    days: { type: 'string', default: '30' },
+    'as-of': { type: 'string', default: '2026-11-01' },
+    out: { type: 'string' },
+    format: { type: 'string', default: 'both' },
+    'split-at': { type: 'string' },
   });
-  const persons = Number(values.persons);
+  if (values.persons === undefined) throw new UsageError('--persons is required');
+  if (!values.out) throw new UsageError('--out is required');
+  const persons = wholeNumber('persons', values.persons, 1) as number;
+  wholeNumber('seed', values.seed, 0);
+  wholeNumber('days', values.days, 0);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(values['as-of']) || Number.isNaN(Date.parse(values['as-of']))) throw new UsageError(`--as-of takes a date YYYY-MM-DD, got "${values['as-of']}"`);
+  if (!['bundle', 'ndjson', 'both'].includes(values.format)) throw new UsageError(`--format must be bundle, ndjson or both, got "${values.format}"`);
   const splitAt = values['split-at'] ? values['split-at'].split(',').map(Number) : [];
   const marksOk = splitAt.every((p, i) => Number.isInteger(p) && p > (splitAt[i - 1] ?? 0) && p < persons);
-  if (!values.out || !Number.isInteger(persons) || persons < 1 || !marksOk || !['bundle', 'ndjson', 'both'].includes(values.format as string)) {
-    console.error(USAGE);
-    return 2;
-  }
+  if (!marksOk) throw new UsageError(`--split-at takes increasing whole numbers of persons below --persons (${persons}), got "${values['split-at']}"`);
   const opts = { seed: Number(values.seed), monitoringDays: Number(values.days), asOf: `${values['as-of']}T00:00:00Z` };
   const out = values.out;
   const bundles = values.format !== 'ndjson';
@@ -78,4 +79,4 @@ function main(): number {
   return 0;
 }
 
-process.exit(main());
+runCommand(USAGE, main);

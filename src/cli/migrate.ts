@@ -1,6 +1,6 @@
 import { createStore } from '../storage';
 import { INDEXES } from '../storage/mongo/documents';
-import { configOrExit, runCommand } from './command';
+import { commandConfig, parseCommandLine, runCommand } from './command';
 
 const USAGE = `Usage: npm run migrate
 Brings the configured store up to date before the server starts on it. With MONGODB_URI set: checks
@@ -9,11 +9,8 @@ docs/scaling.md lists in MONGODB_DB (existing ones are left as they are). Withou
 embedded store's schema migrations in DATA_DIR. The server does the same at start.`;
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.length) {
-    console.log(USAGE);
-    return argv.includes('--help') || argv.includes('-h') ? 0 : 2;
-  }
-  const config = configOrExit();
+  parseCommandLine(argv, {});
+  const config = commandConfig();
   const store = await createStore(config);
   try {
     if (store.kind === 'mongodb') {
@@ -27,4 +24,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-runCommand(() => main(process.argv.slice(2)));
+runCommand(USAGE, main);

@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
-import { configOrExit, runCommand } from './command';
+import { commandConfig, parseCommandLine, runCommand, UsageError } from './command';
 import { getRegistry } from '../definitions/registry';
 import { reindex } from '../operations/reindex';
 import { createStore } from '../storage';
@@ -10,19 +10,13 @@ configured by DATA_DIR with the SearchParameters known now: after the implementa
 changed some, or after an upgrade changed the index layout. Safe to run while the server is up.`;
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
-  const config = configOrExit();
+  const { positionals } = parseCommandLine(argv, {}, true);
+  if (positionals.length > 1) throw new UsageError(`one comma-separated list of types, got ${positionals.length} arguments`);
+  const config = commandConfig();
   const registry = getRegistry();
-  const types = argv[0]?.split(',').filter(Boolean);
-  for (const t of types ?? []) {
-    if (!registry.isResourceType(t)) {
-      console.error(`Unknown resource type ${t}\n${USAGE}`);
-      return 2;
-    }
-  }
+  const types = positionals[0]?.split(',').filter(Boolean);
+  const unknown = (types ?? []).filter((t) => !registry.isResourceType(t));
+  if (unknown.length) throw new UsageError(`not an R4 resource type: ${unknown.join(', ')}`);
   const store = await createStore(config);
   try {
     const bar = new SingleBar({ format: 'reindex [{bar}] {value}/{total} resources', hideCursor: true }, Presets.shades_classic);
@@ -44,4 +38,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-runCommand(() => main(process.argv.slice(2)));
+runCommand(USAGE, main);

@@ -43,6 +43,9 @@ describe('README walk-through', () => {
     expect(out).toMatch(/Location: http:\/\/127\.0\.0\.1:\d+\/fhir\/Patient\/[0-9a-f-]{36}\/_history\/1/);
     // read: 200 with ETag W/"1" and Last-Modified
     expect(out).toMatch(/HTTP\/1\.1 200 OK[\s\S]*ETag: W\/"1"[\s\S]*Last-Modified:/);
+    // an unknown id: 404 with an issue of code not-found, with the token; 401 without it
+    expect(out).toMatch(/HTTP\/1\.1 404 Not Found[\s\S]*?\r?\n\r?\n\{"resourceType":"OperationOutcome","issue":\[\{"severity":"error","code":"not-found"/);
+    expect(out).toMatch(/HTTP\/1\.1 401 Unauthorized[\s\S]*?WWW-Authenticate: Bearer[\s\S]*?\r?\n\r?\n\{"resourceType":"OperationOutcome","issue":\[\{"severity":"error","code":"login"/);
     // search: a searchset with total 1
     expect(out).toMatch(/"type":"searchset","total":1/);
     // update: 200 and ETag W/"2"

@@ -5,6 +5,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { freePort } from '../helpers/child-server';
 import { addPublicClient, addUser } from '../smart/helpers';
 import { startClientServer, type ClientServer } from './helpers';
+import { chromiumLaunch, CHROMIUM_ARGS } from '../helpers/browser';
 
 /**
  * fhirclient, the reference JavaScript SMART library, in headless Chromium against the server on a
@@ -46,10 +47,8 @@ beforeAll(async () => {
   const put = (url: string, body: object) => t.http.put(url).set('Authorization', `Bearer ${admin}`).set('Content-Type', 'application/fhir+json').send(body);
   expect((await put('/fhir/Patient/pat-A', { resourceType: 'Patient', id: 'pat-A', name: [{ family: 'Ann' }] })).status).toBe(201);
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-  });
+  const binary = chromiumLaunch();
+  browser = await chromium.launch({ executablePath: binary.executablePath, env: { ...process.env, ...binary.env }, args: CHROMIUM_ARGS });
 });
 
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { loadConfig } from '../../src/config';
 import { createFhirServer, listen, type FhirServer } from '../../src/server';
+import { CHROMIUM_ARGS, chromiumLaunch } from '../helpers/browser';
 import { freePort, tmpDataDir } from '../helpers/child-server';
 import { addPublicClient, addSecretClient, addUser, systemToken } from './helpers';
 import { AuthStore } from '../../src/auth/store';
@@ -16,8 +17,6 @@ import request from 'supertest';
  * Observations, and is refused another patient's record.
  */
 jest.setTimeout(120_000);
-
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('fhirclient standalone launch in headless Chromium', () => {
   const dataDir = tmpDataDir('fhir-browser-');
@@ -67,10 +66,8 @@ describe('fhirclient standalone launch in headless Chromium', () => {
     obsA = (await put('/fhir/Observation/obs-A', { resourceType: 'Observation', id: 'obs-A', status: 'final', code: { text: 'steps' }, subject: { reference: 'Patient/pat-A' } })).body.id;
     await put('/fhir/Observation/obs-B', { resourceType: 'Observation', id: 'obs-B', status: 'final', code: { text: 'steps' }, subject: { reference: 'Patient/pat-B' } });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-    });
+    const chromiumBinary = chromiumLaunch();
+    browser = await chromium.launch({ executablePath: chromiumBinary.executablePath, env: { ...process.env, ...chromiumBinary.env }, args: CHROMIUM_ARGS });
   });
 
   afterAll(async () => {

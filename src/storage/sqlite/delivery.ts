@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { emptyState, type DeliveryEvent, type DeliveryProgress, type DeliveryState, type DeliveryStore, type NewDeliveryEvent } from '../delivery-port';
+import { createPrivateFile, makePrivateDir } from '../private-files';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS delivery_cursor (name TEXT PRIMARY KEY, sv INTEGER NOT NULL) STRICT;
@@ -60,7 +61,10 @@ export class SqliteDeliveryStore implements DeliveryStore {
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new DatabaseSync(path.join(dataDir, 'subscriptions.sqlite'));
+    const file = path.join(dataDir, 'subscriptions.sqlite');
+    makePrivateDir(dataDir);
+    createPrivateFile(file);
+    this.db = new DatabaseSync(file);
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
     this.db.exec(SCHEMA);
   }

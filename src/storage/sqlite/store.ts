@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { SearchPlan } from '../../search/plan';
@@ -20,6 +19,7 @@ import { explainSearch, runSearch } from './search';
 import { clearReindexRequired, IndexMaintenance, migrateIndexTables, reindexRequired } from './index-maintenance';
 import { IndexTables } from './index-tables';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
+import { createPrivateFile, makePrivateDir } from '../private-files';
 
 export interface SqliteStoreOptions {
   /** Directory holding the database file; created when missing. */
@@ -214,8 +214,9 @@ export class SqliteStore extends QueuedStore implements Store, JobStoreProvider 
 
   constructor(options: SqliteStoreOptions) {
     super();
-    fs.mkdirSync(options.dataDir, { recursive: true });
+    makePrivateDir(options.dataDir);
     const file = path.join(options.dataDir, options.file ?? 'fhir.sqlite');
+    createPrivateFile(file);
     this.writer = new DatabaseSync(file);
     this.writer.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA busy_timeout = 5000;`);
     this.writer.exec(SCHEMA);
