@@ -63,15 +63,18 @@ export async function runExportJob(deps: RunnerDeps, job: JobRecord, worker: str
     if (job.attempts > MAX_ATTEMPTS) return await fail(`The export was interrupted ${job.attempts - 1} times and is given up; start it again`);
     await files.prepare();
     const store = new GuardedStore({ main: deps.store }, await deps.rebuild(req.grant), { registry: ctx.registry, baseUrl: ctx.baseUrl });
-    const shape = lineShaper(deps, req, job);
+    const transform = deps.transform?.(req, job);
+    const shape = lineShaper(deps, req, transform);
+    // what the runner writes itself (the organizeOutputBy header, deletions) goes through the transform too: it names resources
+    const own = (r: Resource): Resource => transform?.(r) ?? r;
     if (p.phase === 'output' && p.typeIndex === 0 && !p.cursor && p.files.length === 0 && req.refused.length) {
       const lines = req.refused.map((t) => JSON.stringify(outcome('error', 'forbidden', `${t} is not exported: the token has no read scope for it`)));
       await files.append('error', undefined, lines);
       await save();
     }
-    if (req.organizeOutputBy === 'Patient') await byPatient(deps, store, req, p, files, shape, save);
+    if (req.organizeOutputBy === 'Patient') await byPatient(deps, store, req, p, files, shape, own, save);
     else await byType(deps, store, req, p, files, shape, save);
-    if (req.since) await deletions(deps, store, req, p, files, save);
+    if (req.since) await deletions(deps, store, req, p, files, own, save);
     files.close('error');
     p.phase = 'done';
     const done = await jobs.update(job.id, { state: 'completed', progress: JSON.stringify(p), expiresAt: now() + cfg.fileTtlSeconds * 1000 }, now(), worker);
@@ -97,8 +100,9 @@ export async function runExportJob(deps: RunnerDeps, job: JobRecord, worker: str
 
 type Shaper = (record: VersionRecord) => string | null;
 
-function lineShaper(deps: RunnerDeps, req: ExportRequest, job: JobRecord): Shaper {
-  const transform = deps.transform?.(req, job);
+type Own = (r: Resource) => Resource;
+
+function lineShaper(deps: RunnerDeps, req: ExportRequest, transform: ((r: Resource) => Resource | null) | undefined): Shaper {
   return (record) => {
     const elements = elementsFor(req, record.resourceType);
     let json = elements ? shapeResource(deps.ctx.registry, record.json as string, undefined, elements) : (record.json as string);
@@ -135,7 +139,7 @@ async function byType(deps: RunnerDeps, store: GuardedStore, req: ExportRequest,
  * organizeOutputBy=Patient (Bulk Data STU3): per patient a Parameters header naming it, then the
  * Patient and the exported resources of its compartment; a patient's block never spans two files.
  */
-async function byPatient(deps: RunnerDeps, store: GuardedStore, req: ExportRequest, p: ExportProgress, files: ExportFiles, shape: Shaper, save: () => Promise<void>) {
+async function byPatient(deps: RunnerDeps, store: GuardedStore, req: ExportRequest, p: ExportProgress, files: ExportFiles, shape: Shaper, own: Own, save: () => Promise<void>) {
   const { ctx } = deps;
   const count = Math.min(ctx.config.export.pageSize, 100);
   const others = req.types.filter((t) => t !== 'Patient');
@@ -159,7 +163,7 @@ async function byPatient(deps: RunnerDeps, store: GuardedStore, req: ExportReque
         if (!out.length) return;
         if (!started) {
           const header: Parameters = { resourceType: 'Parameters', parameter: [{ name: 'header', valueReference: { reference: `Patient/${patient.id}` } }] };
-          out = [JSON.stringify(header), ...out];
+          out = [JSON.stringify(own(header)), ...out];
           started = true;
         }
         await files.append('output', undefined, out, true);
@@ -196,7 +200,7 @@ async function byPatient(deps: RunnerDeps, store: GuardedStore, req: ExportReque
 }
 
 /** `deleted` (for `_since`): a transaction Bundle of DELETE entries per page of resources deleted since, still deleted at kick-off. */
-async function deletions(deps: RunnerDeps, store: GuardedStore, req: ExportRequest, p: ExportProgress, files: ExportFiles, save: () => Promise<void>) {
+async function deletions(deps: RunnerDeps, store: GuardedStore, req: ExportRequest, p: ExportProgress, files: ExportFiles, own: Own, save: () => Promise<void>) {
   const { ctx } = deps;
   if (p.phase === 'output') {
     p.phase = 'deleted';
@@ -223,7 +227,7 @@ async function deletions(deps: RunnerDeps, store: GuardedStore, req: ExportReque
     }
     if (entries.length) {
       const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries };
-      await files.append('deleted', type, [JSON.stringify(bundle)]);
+      await files.append('deleted', type, [JSON.stringify(own(bundle))]);
     }
     if (page.next !== undefined) p.cursor = String(page.next);
     else {

@@ -16,7 +16,7 @@ import type { Store } from '../storage/port';
 import { EXPORT_KIND, initialProgress, jobDir, type ExportFile, type ExportProgress } from './job';
 import { parseKickoff, type ExportRequest, type PersistedGrant } from './request';
 import { runExportJob, type RunnerDeps } from './runner';
-import { DEID_SUPPORTED, deidTransform } from './deid';
+import { deidSupported, deidTransform } from './deid';
 
 export const STATUS_PATH = '$export-poll-status';
 export const FILE_PATH = '$export-file';
@@ -60,7 +60,7 @@ export function createExportService(deps: { config: ServerContext['config']; reg
     store,
     jobs,
     rebuild: async (g: PersistedGrant) => ('token' in g ? resolve(g.token) : systemGrant(g.system)),
-    transform: (req, job) => (req.deid ? deidTransform(req.deid, job.owner, config) : undefined),
+    transform: (req, job) => (req.deid ? deidTransform(req.deid, job.owner, config, req.transactionTime) : undefined),
   };
   const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const now = () => Date.now();
@@ -104,7 +104,9 @@ export function createExportService(deps: { config: ServerContext['config']; reg
       if (!level) throw new FhirError('not-found', 'FHIR-0404-OPERATION', '$export runs at [base], Patient and Group/[id]', { code: 'not-supported' });
       const grant = rctx.store.grant;
       const parsed = parseKickoff(rctx, req, level, grant, { groupId: target.id, storeVersion: await rctx.store.currentStoreVersion() });
-      if (parsed.deid && !DEID_SUPPORTED) throw new FhirError('not-implemented', 'FHIR-0501-DEID', '_deid is not available on this server yet', { code: 'not-supported' });
+      if (parsed.deid && !deidSupported(parsed.deid)) {
+        throw new FhirError('not-implemented', 'FHIR-0501-DEID', `_deid=${parsed.deid} (a release measured against a re-identification risk threshold) is not available on this server yet; _deid=pseudonymised is`, { code: 'not-supported' });
+      }
       const { patientParam, ...rest } = parsed;
       let patients = patientParam;
       if (level === 'group') {
