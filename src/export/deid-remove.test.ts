@@ -26,6 +26,17 @@ describe('removal of direct identifiers', () => {
     expect([removed, masked]).toEqual([true, true]);
   });
 
+  it('keeps only the kind of an attachment or a Binary, not its content', () => {
+    const doc = removeDirectIdentifiers({
+      resourceType: 'DocumentReference',
+      id: 'd',
+      status: 'current',
+      content: [{ attachment: { contentType: 'application/pdf', data: 'JVBERi0=', url: 'http://x/scan.pdf', title: 'ID card of Zhang San', size: 5 } }],
+    });
+    expect(doc.resource.content).toEqual([{ attachment: { contentType: 'application/pdf', size: 5 } }]);
+    expect(removeDirectIdentifiers({ resourceType: 'Binary', id: 'b', contentType: 'image/png', data: 'iVBO' }).resource).toEqual({ resourceType: 'Binary', id: 'b', contentType: 'image/png' });
+  });
+
   it('keeps a postal or division code only as its first four of six digits', () => {
     expect(coarseArea('310115')).toBe('3101');
     expect(coarseArea('SW1A 1AA')).toBeUndefined();

@@ -1,12 +1,15 @@
 /**
  * The direct identifiers FHIR holds in its own elements, removed wherever they sit (contained
  * resources and extensions included): names, telecom, photos, narrative, notes and free-text
- * descriptions, identifiers, Patient.contact, Reference.display; addresses kept down to country,
+ * descriptions, identifiers, Patient.contact, Reference.display, the content of attachments and
+ * Binaries; addresses kept down to country,
  * state and the first four digits of a six-digit division or postal code.
  */
 const DROP = new Set(['telecom', 'photo', 'identifier', 'note', 'description', 'comment', 'valueHumanName', 'valueContactPoint', 'valueIdentifier', 'valueAttachment']);
 const ADDRESS_KEEP = new Set(['use', 'type', 'state', 'country']);
 const ADDRESS_KEYS = new Set(['address', 'valueAddress']);
+/** What an Attachment (or a Binary) keeps: its content is free text, scans and images nobody has read. */
+const ATTACHMENT_KEEP = new Set(['contentType', 'language', 'creation', 'size']);
 
 export interface Removal<T> {
   resource: T;
@@ -44,8 +47,13 @@ export function removeDirectIdentifiers<T>(resource: T): Removal<T> {
     const isResource = typeof o.resourceType === 'string';
     // Coding.display names a code and stays; Reference.display names a person or a place and goes
     const isCoding = 'code' in o || 'system' in o;
+    const isAttachment = 'contentType' in o && (!isResource || type === 'Binary');
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(o)) {
+      if (isAttachment && !ATTACHMENT_KEEP.has(k) && !(isResource && ['resourceType', 'id', 'meta'].includes(k))) {
+        removed = true;
+        continue;
+      }
       const gone =
         DROP.has(k) ||
         (k === 'name' && typeof x !== 'string') ||
