@@ -37,6 +37,11 @@ describe('removal of direct identifiers', () => {
     expect(removeDirectIdentifiers({ resourceType: 'Binary', id: 'b', contentType: 'image/png', data: 'iVBO' }).resource).toEqual({ resourceType: 'Binary', id: 'b', contentType: 'image/png' });
   });
 
+  it('removes the member number of a Coverage and keeps its plan and period', () => {
+    const { resource } = removeDirectIdentifiers({ resourceType: 'Coverage', id: 'c', status: 'active', subscriberId: 'M-4402-1187', beneficiary: { reference: 'Patient/p' }, period: { start: '2026-01-01' }, class: [{ type: { coding: [{ code: 'plan' }] }, value: 'GOLD' }] });
+    expect(resource).toEqual({ resourceType: 'Coverage', id: 'c', status: 'active', beneficiary: { reference: 'Patient/p' }, period: { start: '2026-01-01' }, class: [{ type: { coding: [{ code: 'plan' }] }, value: 'GOLD' }] });
+  });
+
   it('keeps a postal or division code only as its first four of six digits', () => {
     expect(coarseArea('310115')).toBe('3101');
     expect(coarseArea('SW1A 1AA')).toBeUndefined();

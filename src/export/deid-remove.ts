@@ -5,7 +5,8 @@
  * Binaries; addresses kept down to country,
  * state and the first four digits of a six-digit division or postal code.
  */
-const DROP = new Set(['telecom', 'photo', 'identifier', 'note', 'description', 'comment', 'valueHumanName', 'valueContactPoint', 'valueIdentifier', 'valueAttachment']);
+// Coverage.subscriberId is an insurance member number written as a plain string
+const DROP = new Set(['telecom', 'photo', 'identifier', 'subscriberId', 'note', 'description', 'comment', 'valueHumanName', 'valueContactPoint', 'valueIdentifier', 'valueAttachment']);
 const ADDRESS_KEEP = new Set(['use', 'type', 'state', 'country']);
 const ADDRESS_KEYS = new Set(['address', 'valueAddress']);
 /** What an Attachment (or a Binary) keeps: its content is free text, scans and images nobody has read. */
