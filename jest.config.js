@@ -32,6 +32,11 @@ const base = {
  */
 module.exports = {
   testTimeout: 30000,
+  // worker processes even on 2 cores (jest would run everything in its own process there), each
+  // replaced once it holds this much after a suite: what one suite leaves behind never adds up to
+  // the whole run's heap
+  maxWorkers: 2,
+  workerIdleMemoryLimit: '1500MB',
   projects: [
     { ...base, displayName: 'sqlite', roots: ['<rootDir>/src', '<rootDir>/test'], testMatch: ['**/*.test.ts'] },
     {
