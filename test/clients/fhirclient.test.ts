@@ -1,11 +1,9 @@
 import http from 'node:http';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
-import { freePort } from '../helpers/child-server';
 import { addPublicClient, addUser } from '../smart/helpers';
 import { startClientServer, type ClientServer } from './helpers';
-import { chromiumLaunch, CHROMIUM_ARGS } from '../helpers/browser';
+import { chromiumLaunch, CHROMIUM_ARGS, serveTestApp } from '../helpers/browser';
 
 /**
  * fhirclient, the reference JavaScript SMART library, in headless Chromium against the server on a
@@ -22,24 +20,7 @@ let appOrigin: string;
 
 beforeAll(async () => {
   t = await startClientServer();
-  const bundle = await build({
-    entryPoints: [path.join(__dirname, 'browser', 'app.ts')],
-    bundle: true,
-    write: false,
-    platform: 'browser',
-    format: 'iife',
-    define: { FHIR_BASE: JSON.stringify(t.baseUrl) },
-    logLevel: 'silent',
-  });
-  const js = bundle.outputFiles[0].text;
-  const html = '<!doctype html><html><head><meta charset="utf-8"><title>SMART client test app</title></head><body><script src="/app.js"></script></body></html>';
-  const appPort = await freePort();
-  appOrigin = `http://127.0.0.1:${appPort}`;
-  pageServer = http.createServer((req, res) => {
-    if (req.url?.startsWith('/app.js')) res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(js);
-    else res.writeHead(200, { 'Content-Type': 'text/html' }).end(html);
-  });
-  await new Promise<void>((r) => pageServer.listen(appPort, '127.0.0.1', () => r()));
+  ({ origin: appOrigin, server: pageServer } = await serveTestApp(path.join(__dirname, 'browser', 'app.ts'), { FHIR_BASE: JSON.stringify(t.baseUrl) }, 'SMART client test app'));
 
   addPublicClient(t.auth, 'browser-app', 'launch/patient openid fhirUser offline_access patient/*.cruds', { redirectUris: [`${appOrigin}/index.html`], origins: [appOrigin] });
   await addUser(t.auth, 'ann', 'Patient/pat-A');

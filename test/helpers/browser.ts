@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import http from 'node:http';
+import { build } from 'esbuild';
+import { freePort } from './child-server';
 
 /** How the browser tests start Chromium: the binary, and what its environment needs. */
 export interface ChromiumLaunch {
@@ -78,4 +81,21 @@ function unpack(bin: string): ChromiumLaunch {
     fs.rmSync(tmp, { recursive: true, force: true }); // another worker got there first
   }
   return launch;
+}
+
+/**
+ * A browser test app: `entry` bundled for the browser with esbuild (`define` substituted), served with
+ * a page that loads it from a loopback port; returns the page's origin and the server to close.
+ */
+export async function serveTestApp(entry: string, define: Record<string, string>, title: string): Promise<{ origin: string; server: http.Server }> {
+  const bundle = await build({ entryPoints: [entry], bundle: true, write: false, platform: 'browser', format: 'iife', define, logLevel: 'silent' });
+  const js = bundle.outputFiles[0].text;
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><script src="/app.js"></script></body></html>`;
+  const port = await freePort();
+  const server = http.createServer((req, res) => {
+    if (req.url?.startsWith('/app.js')) res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(js);
+    else res.writeHead(200, { 'Content-Type': 'text/html' }).end(html);
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  return { origin: `http://127.0.0.1:${port}`, server };
 }

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { loadConfig } from '../../src/config';
 import { createFhirServer, listen, type FhirServer } from '../../src/server';
-import { CHROMIUM_ARGS, chromiumLaunch } from '../helpers/browser';
+import { CHROMIUM_ARGS, chromiumLaunch, serveTestApp } from '../helpers/browser';
 import { freePort, tmpDataDir } from '../helpers/child-server';
 import { addPublicClient, addSecretClient, addUser, systemToken } from './helpers';
 import { AuthStore } from '../../src/auth/store';
@@ -34,24 +33,7 @@ describe('fhirclient standalone launch in headless Chromium', () => {
     server = await createFhirServer(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', FHIR_BASE_URL: fhirBase, FHIR_AUDIT: 'off', SQLITE_SYNCHRONOUS: 'NORMAL' }));
     fhirHttp = await listen(server, fhirPort);
 
-    const bundle = await build({
-      entryPoints: [path.join(__dirname, 'browser', 'app.ts')],
-      bundle: true,
-      write: false,
-      platform: 'browser',
-      format: 'iife',
-      define: { FHIR_BASE: JSON.stringify(fhirBase) },
-      logLevel: 'silent',
-    });
-    const js = bundle.outputFiles[0].text;
-    const html = '<!doctype html><html><head><meta charset="utf-8"><title>SMART test app</title></head><body><script src="/app.js"></script></body></html>';
-    const appPort = await freePort();
-    appOrigin = `http://127.0.0.1:${appPort}`;
-    pageServer = http.createServer((req, res) => {
-      if (req.url?.startsWith('/app.js')) res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(js);
-      else res.writeHead(200, { 'Content-Type': 'text/html' }).end(html);
-    });
-    await new Promise<void>((r) => pageServer.listen(appPort, '127.0.0.1', () => r()));
+    ({ origin: appOrigin, server: pageServer } = await serveTestApp(path.join(__dirname, 'browser', 'app.ts'), { FHIR_BASE: JSON.stringify(fhirBase) }, 'SMART test app'));
 
     const auth = new AuthStore(dataDir);
     addPublicClient(auth, 'browser-app', 'launch/patient openid fhirUser patient/*.rs', { redirectUris: [`${appOrigin}/index.html`], origins: [appOrigin] });
