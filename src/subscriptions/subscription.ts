@@ -104,6 +104,9 @@ export function parseSubscription(deps: Deps, s: Subscription): ParsedSubscripti
   } catch {
     throw unsupported('ENDPOINT', 'A rest-hook channel needs an absolute http(s) endpoint', 'channel.endpoint');
   }
+  // health data leaves the server only encrypted, to an endpoint named by URL alone (a secret goes in channel.header)
+  const problem = endpointProblem(endpoint);
+  if (problem) throw unsupported('ENDPOINT', problem, 'channel.endpoint');
   const payload = channel.payload;
   if (payload !== undefined && !['application/fhir+json', 'application/json'].includes(payload)) {
     throw unsupported('PAYLOAD', `Payload type ${payload} is not supported; use application/fhir+json`, 'channel.payload');
@@ -199,4 +202,14 @@ export function subscriptionHook(topics: () => TopicRegistry) {
     }
     parseSubscription({ ...ctx, topics: topics() }, s);
   };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** https, or http on this machine only; no credentials or fragment in the URL. */
+function endpointProblem(url: URL): string | undefined {
+  if (url.username || url.password) return 'The endpoint carries credentials; send them in channel.header instead';
+  if (url.hash) return 'The endpoint has a fragment';
+  if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) return 'A rest-hook endpoint must use https (http only on 127.0.0.1, [::1] or localhost)';
+  return undefined;
 }

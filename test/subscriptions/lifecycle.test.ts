@@ -151,6 +151,8 @@ describe('what cannot be honoured is refused at create', () => {
     ['an unknown content code', backportSubscription(rx, { content: 'everything' }), /Payload content/],
     ['a filter the topic does not offer', backportSubscription(rx, { filters: ['Observation?status=final'] }), /cannot filter Observation by status/],
     ['a filter on another type', backportSubscription(rx, { filters: ['Patient?name=x'] }), /takes no filters on Patient/],
+    ['a plain-http endpoint off this machine', backportSubscription('http://10.1.2.3/hook'), /must use https/],
+    ['an endpoint with credentials in its URL', backportSubscription('https://user:secret@receiver.example.org/hook'), /carries credentials/],
     ['classic criteria on an unknown parameter', { resourceType: 'Subscription', status: 'requested', reason: 'x', criteria: 'Observation?nonsense=1', channel: { type: 'rest-hook', endpoint: rx } }, /cannot be used/],
   ])('%s', async (_what, body, message) => {
     const res = await post('/fhir/Subscription', body);
