@@ -4,6 +4,7 @@ import { FhirError } from '../fhir/errors';
 import { notFound } from '../fhir/interactions/read';
 import type { BundleLink } from '../fhir/types';
 import { parseSearch } from '../search/parse';
+import { parseCount } from '../search/result-params';
 import type { Predicate } from '../search/plan';
 import { executeSearch } from '../fhir/search/run';
 import type { OperationHandler } from './registry';
@@ -27,7 +28,7 @@ export const everythingOperation: OperationHandler = {
   affectsState: false,
   async handle(ctx, req, target) {
     const q = queryParams(req);
-    const count = Math.min(Math.max(Number(q._count ?? ctx.config.defaultCount) || ctx.config.defaultCount, 1), ctx.config.maxCount);
+    const count = q._count === undefined ? ctx.config.defaultCount : parseCount(q._count, ctx.config, 1);
     const patientId = target.id;
     const entries: RawEntry[] = [];
     if (patientId) {

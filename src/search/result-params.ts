@@ -37,6 +37,15 @@ export const IGNORED_PARAMS = new Set(['_format', '_pretty']);
 /** Most _include/_revinclude parameters one search may carry. */
 export const MAX_INCLUDES = 10;
 
+/**
+ * `_count` (search.html#count), the one parser of it for searches, histories and operations that
+ * page: a whole number, capped at FHIR_MAX_COUNT; `min` 1 where an empty page means nothing.
+ */
+export function parseCount(value: string, config: Pick<Config, 'maxCount'>, min = 0): number {
+  if (!/^\d{1,6}$/.test(value)) throw badSearch('COUNT', `_count must be a non-negative integer, got "${show(value)}"`);
+  return Math.max(min, Math.min(Number(value), config.maxCount));
+}
+
 /** Applies one result parameter; returns the value to echo in `self`, or undefined to leave it out. */
 export function applyResultParam(
   out: ResultParams,
@@ -52,8 +61,7 @@ export function applyResultParam(
   }
   switch (name) {
     case '_count':
-      if (!/^\d{1,6}$/.test(value)) throw badSearch('COUNT', `_count must be a non-negative integer, got "${show(value)}"`);
-      out.count = Math.min(Number(value), config.maxCount);
+      out.count = parseCount(value, config);
       return String(out.count);
     case '_cursor':
       out.cursor = value;

@@ -104,6 +104,13 @@ describe('Patient/$everything', () => {
     expect(ids.length).toBe(expected.famA.size);
   });
 
+  it('_count is parsed as searches parse it: not a whole number is 400, nothing is answered for it', async () => {
+    for (const bad of ['abc', '-1', '2.5']) {
+      const res = await t.http.get(`/fhir/${adult1}/$everything?_count=${bad}`);
+      expect({ status: res.status, code: res.body.issue?.[0]?.details?.coding?.[0]?.code, entry: res.body.entry }).toEqual({ status: 400, code: 'FHIR-0400-COUNT', entry: undefined });
+    }
+  });
+
   it('_type keeps only the named types', async () => {
     const { ids } = await everything(`/fhir/${adult1}/$everything?_type=Observation,Practitioner`);
     expect(new Set(ids)).toEqual(new Set([...expected.famA].filter((id) => /^(Observation|Practitioner)\//.test(id))));

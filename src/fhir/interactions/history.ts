@@ -5,6 +5,7 @@ import { FhirError } from '../errors';
 import type { BundleLink } from '../types';
 import { etag, queryValue } from '../util';
 import { dateRange } from '../../search/dates';
+import { parseCount } from '../../search/result-params';
 import { notFound } from './read';
 
 /**
@@ -13,7 +14,8 @@ import { notFound } from './read';
  * with none of them is unknown.
  */
 export async function history(ctx: RequestContext, req: FhirRequest, type?: string, id?: string): Promise<FhirResponse> {
-  const count = parseCount(ctx, queryValue(req.query, '_count'));
+  const raw = queryValue(req.query, '_count');
+  const count = raw === undefined ? ctx.config.defaultCount : parseCount(raw, ctx.config, 1);
   const query: HistoryQuery = { resourceType: type, id, count };
   const since = queryValue(req.query, '_since');
   if (since !== undefined) query.since = instantParam('_since', since);
@@ -51,11 +53,6 @@ function historyEntry(ctx: RequestContext, r: VersionRecord): RawEntry {
   };
 }
 
-export function parseCount(ctx: RequestContext, raw: string | undefined): number {
-  if (raw === undefined) return ctx.config.defaultCount;
-  if (!/^\d{1,6}$/.test(raw)) throw new FhirError('invalid', 'FHIR-0400-COUNT', `_count must be a non-negative integer, got "${raw}"`);
-  return Math.max(1, Math.min(Number(raw), ctx.config.maxCount));
-}
 
 /** An instant parameter (e.g. _since) normalised to the stored ISO form. */
 function instantParam(name: string, raw: string): string {
