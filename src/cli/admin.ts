@@ -4,7 +4,12 @@ import { hashSecret } from '../auth/passwords';
 import { redirectUrisProblem } from '../auth/redirect-uri';
 import { AuthStore, type ClientRecord, type ClientType } from '../auth/store';
 import { ID_PATTERN } from '../fhir/util';
-import { createStore } from '../storage';
+import { adminAuditEvent, type AdminChange } from '../audit/admin-event';
+import { AuditAppender } from '../audit/appender';
+import { loadCheckpointSigner } from '../audit/checkpoint';
+import { getRegistry } from '../definitions/registry';
+import type { Config } from '../config';
+import { createAuditStore, createStore } from '../storage';
 import { CommandError, commandConfig, parseCommandLine, runCommand, UsageError } from './command';
 
 const USAGE = `Usage: npm run admin -- <command>
@@ -88,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
         client.secretHash = await hashSecret(secret);
       }
       store.putClient(client);
+      await recordChange(config, { action: 'add', target: { kind: 'client', id: client.id }, success: true, detail: `type ${type}, scope ${client.scope}` });
       console.log(JSON.stringify({ client_id: client.id, ...(secret ? { client_secret: secret } : {}), scope: client.scope }, null, 2));
       return 0;
     }
@@ -100,7 +106,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const [name] = positionals;
+    const fhirUser = noun === 'user' ? store.getUser(name)?.fhirUser : undefined;
     const removed = noun === 'client' ? store.removeClient(name) : store.removeUser(name);
+    await recordChange(config, { action: 'remove', target: { kind: noun as 'client' | 'user', id: name, ...(fhirUser ? { fhirUser } : {}) }, success: removed, ...(removed ? {} : { detail: `no such ${noun}` }) });
     if (!removed) throw new CommandError(`no ${noun} ${name} is registered in ${config.dataDir}; nothing removed`);
     console.log(`removed ${noun} ${name} from ${config.dataDir}`);
     return 0;
@@ -132,10 +140,26 @@ async function addUser(values: { username?: string; 'fhir-user'?: string; admini
     const password = process.env.FHIR_USER_PASSWORD || randomBytes(12).toString('base64url');
     const administrator = values.administrator ? { administrator: true } : {};
     store.putUser({ username, passwordHash: await hashSecret(password), fhirUser, ...administrator });
+    await recordChange(config, { action: 'add', target: { kind: 'user', id: username, fhirUser }, success: true, ...(values.administrator ? { detail: 'administrator' } : {}) });
     console.log(JSON.stringify({ username, fhirUser, ...administrator, ...(process.env.FHIR_USER_PASSWORD ? {} : { password }) }, null, 2));
     return 0;
   } finally {
     store.close();
+  }
+}
+
+/**
+ * Appends the change to the audit trail of DATA_DIR (or MONGODB_URI) through the same appender as the
+ * server and the importer, so the chain and its checkpoints go on unbroken.
+ */
+async function recordChange(config: Config, change: AdminChange): Promise<void> {
+  if (!config.audit) return;
+  const auditStore = await createAuditStore(config);
+  try {
+    const base = { baseUrl: config.baseUrl, config, registry: getRegistry(), now: () => new Date() };
+    await new AuditAppender(auditStore, base, await loadCheckpointSigner(config.dataDir)).append([adminAuditEvent(change, new Date())]);
+  } finally {
+    await auditStore.close();
   }
 }
 
