@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { apiAuditEvent } from './audit/api-event';
+import { notificationAuditEvent } from './audit/notification-event';
 import { AuditWriter } from './audit/writer';
 import { AuditAppender } from './audit/appender';
 import { loadCheckpointSigner } from './audit/checkpoint';
@@ -96,9 +97,15 @@ export async function createFhirServer(
   operations.register(exports.operation);
   await installImplementationGuide(baseCtx, store, log);
   await loadStoredDefinitions(baseCtx, store, log);
+  const audit = config.audit ? new AuditWriter(await auditSink(config, auditStore, baseCtx, options.auditInProcess), log) : undefined;
   // subscriptions: the hook binding each Subscription to its creator's grant, the workers, $status and $events
   let ownerAuthorized: ((owner: TokenGrants) => boolean) | undefined;
-  const subscriptions = await createSubscriptions(baseCtx, store, log, { authOff: config.auth === 'none' && !options.authenticate, ownerAuthorized: (o) => ownerAuthorized?.(o) ?? true });
+  const subscriptions = await createSubscriptions(baseCtx, store, log, {
+    authOff: config.auth === 'none' && !options.authenticate,
+    ownerAuthorized: (o) => ownerAuthorized?.(o) ?? true,
+    // every notification sent, accepted or not, is in the audit trail
+    onSent: audit && ((sent) => audit.record(notificationAuditEvent(sent, new Date()))),
+  });
   operations.register(subscriptionStatusOperation(subscriptions));
   operations.register(subscriptionEventsOperation(subscriptions));
   const closers: (() => Promise<void>)[] = [() => exports.close()];
@@ -112,7 +119,6 @@ export async function createFhirServer(
     // entries of a batch or transaction come back through this same router
     bundle: bundleHandler(() => route),
   });
-  const audit = config.audit ? new AuditWriter(await auditSink(config, auditStore, baseCtx, options.auditInProcess), log) : undefined;
   let authenticate: Authenticate | undefined = options.authenticate;
   const routers = [];
   let security: ((baseUrl: string) => CapabilityContributions['security']) | undefined;

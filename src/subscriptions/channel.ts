@@ -33,8 +33,18 @@ export interface ChannelRequest {
   timeoutMs: number;
 }
 
-/** Sends one notification; resolves when the endpoint answered 2xx, throws with the reason otherwise. */
-export async function send(r: ChannelRequest): Promise<void> {
+/** A notification the endpoint did not accept: the reason, and the HTTP status when there was an answer. */
+export class ChannelError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number
+  ) {
+    super(message);
+  }
+}
+
+/** Sends one notification; resolves with the status when the endpoint answered 2xx, throws a ChannelError otherwise. */
+export async function send(r: ChannelRequest): Promise<number> {
   const headers = new Headers();
   for (const [name, value] of r.headers) headers.append(name, value);
   if (r.body !== undefined) headers.set('Content-Type', r.contentType ?? 'application/fhir+json');
@@ -43,9 +53,10 @@ export async function send(r: ChannelRequest): Promise<void> {
     res = await fetch(r.url, { method: r.method, headers, body: r.body, redirect: 'manual', signal: AbortSignal.timeout(r.timeoutMs) });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
-    throw new Error(e.name === 'TimeoutError' ? `no answer within ${r.timeoutMs} ms` : `not reachable (${e.cause?.code ?? e.message})`);
+    throw new ChannelError(e.name === 'TimeoutError' ? `no answer within ${r.timeoutMs} ms` : `not reachable (${e.cause?.code ?? e.message})`);
   }
   // the answer is not needed: read it to free the connection
   await res.arrayBuffer().catch(() => undefined);
-  if (res.status < 200 || res.status > 299) throw new Error(`HTTP ${res.status}`);
+  if (res.status < 200 || res.status > 299) throw new ChannelError(`HTTP ${res.status}`, res.status);
+  return res.status;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { loadImplementationGuide } from '../definitions/ig';
+import type { NotificationSent } from '../audit/notification-event';
 import type { ServerContext } from '../fhir/context';
 import type { CapabilityStatement } from '../fhir/types';
 import type { TokenGrants } from '../guard/from-token';
@@ -25,7 +26,7 @@ export async function createSubscriptions(
   ctx: ServerContext,
   store: Store,
   log: Logger,
-  options: { authOff: boolean; ownerAuthorized?: (owner: TokenGrants) => boolean }
+  options: { authOff: boolean; ownerAuthorized?: (owner: TokenGrants) => boolean; onSent?: (sent: NotificationSent) => void }
 ): Promise<SubscriptionService> {
   const topics = guideTopics(ctx);
   ctx.hooks.beforeStore.push(subscriptionHook(() => topics));

@@ -11,7 +11,8 @@ import { matches, type IndexedVersion } from '../guard/match';
 import { extractIndexRows } from '../search/extract';
 import { emptyState, type DeliveryEvent, type DeliveryProgress, type DeliveryState, type DeliveryStore, type NewDeliveryEvent } from '../storage/delivery-port';
 import type { Store, VersionRecord } from '../storage/port';
-import { EndpointLimiter, send, type ChannelRequest } from './channel';
+import type { NotificationSent } from '../audit/notification-event';
+import { ChannelError, EndpointLimiter, send, type ChannelRequest } from './channel';
 import { SubscriptionIndex, type Entry } from './index-by-topic';
 import { notificationBundle, type NotificationType } from './notification';
 import { parseSubscription, SUBSCRIPTIONS_SYSTEM } from './subscription';
@@ -32,6 +33,8 @@ export interface SubscriptionServiceDeps {
   authOff: boolean;
   /** Whether the owner's client is still registered and its token family not revoked. */
   ownerAuthorized?: (owner: TokenGrants) => boolean;
+  /** Told of every notification sent, accepted or not (the audit trail); never throws. */
+  onSent?: (sent: NotificationSent) => void;
 }
 
 /**
@@ -339,7 +342,41 @@ export class SubscriptionService {
       });
       request = { method: 'POST', url: p.endpoint, headers: p.headers, body: JSON.stringify(bundle), contentType: p.payload ?? 'application/fhir+json', timeoutMs };
     }
-    await this.limiter.run(p.endpoint, () => send(request));
+    let status: number | undefined;
+    try {
+      status = await this.limiter.run(p.endpoint, () => send(request));
+    } catch (err) {
+      await this.recordSent(entry, type, events, { status: err instanceof ChannelError ? err.status : undefined, error: (err as Error).message });
+      throw err;
+    }
+    await this.recordSent(entry, type, events, { status });
+  }
+
+  /** Tells onSent of a notification: the focus versions and the patients whose compartments they are in. */
+  private async recordSent(entry: Entry, type: NotificationType, events: DeliveryEvent[], result: Pick<NotificationSent, 'status' | 'error'>): Promise<void> {
+    const { onSent, log } = this.deps;
+    if (!onSent) return;
+    const patients = new Set<string>();
+    for (const e of events) {
+      if (e.resourceType === 'Patient') patients.add(`Patient/${e.id}`);
+      // the server's own read, under the subscriptions' named system context; nothing of it is sent
+      const v = e.method === 'DELETE' ? undefined : await this.system.vread(e.resourceType, e.id, e.versionId).catch(() => undefined);
+      if (v?.json && !v.deleted) for (const c of this.indexed(v).compartments) patients.add(c);
+    }
+    const p = entry.parsed;
+    try {
+      onSent({
+        subscription: p.id,
+        type,
+        endpoint: p.endpoint,
+        ...(p.owner.clientId ? { ownerClientId: p.owner.clientId } : {}),
+        focus: events.map(({ resourceType, id, versionId }) => ({ resourceType, id, versionId })),
+        patients: [...patients],
+        ...result,
+      });
+    } catch (err) {
+      log.error({ err, subscription: p.id }, 'subscription notification could not be recorded');
+    }
   }
 
   private async progress(id: string, change: DeliveryProgress): Promise<void> {
