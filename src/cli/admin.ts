@@ -65,8 +65,20 @@ async function main(argv: string[]): Promise<number> {
   const removes = verb === 'remove';
   if (removes ? positionals.length !== 1 : positionals.length) throw new UsageError(removes ? `${command} takes one ${noun === 'user' ? 'user name' : 'client id'}` : `unexpected argument: ${positionals[0]}`);
   const config = commandConfig();
-  if (command === 'user add') return addUser(values, config);
+  // the trail is opened before anything changes: a change whose trail cannot even be opened is not made
+  const trail = verb === 'list' ? undefined : await openTrail(config);
+  try {
+    return await (command === 'user add' ? addUser(values, config, trail) : manage(command, values, positionals, config, trail));
+  } finally {
+    await trail?.close();
+  }
+}
 
+type Parsed = ReturnType<typeof parseCommandLine<typeof OPTIONS>>;
+
+/** client add, list and remove; user list and remove. */
+async function manage(command: string, values: Parsed['values'], positionals: string[], config: Config, trail: Trail | undefined): Promise<number> {
+  const noun = command.split(' ')[0];
   const store = new AuthStore(config.dataDir);
   try {
     if (command === 'client add') {
@@ -93,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
         client.secretHash = await hashSecret(secret);
       }
       store.putClient(client);
-      await recordChange(config, { action: 'add', target: { kind: 'client', id: client.id }, success: true, detail: `type ${type}, scope ${client.scope}` });
+      await trail?.record({ action: 'add', target: { kind: 'client', id: client.id }, success: true, detail: `type ${type}, scope ${client.scope}` });
       console.log(JSON.stringify({ client_id: client.id, ...(secret ? { client_secret: secret } : {}), scope: client.scope }, null, 2));
       return 0;
     }
@@ -108,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
     const [name] = positionals;
     const fhirUser = noun === 'user' ? store.getUser(name)?.fhirUser : undefined;
     const removed = noun === 'client' ? store.removeClient(name) : store.removeUser(name);
-    await recordChange(config, { action: 'remove', target: { kind: noun as 'client' | 'user', id: name, ...(fhirUser ? { fhirUser } : {}) }, success: removed, ...(removed ? {} : { detail: `no such ${noun}` }) });
+    await trail?.record({ action: 'remove', target: { kind: noun as 'client' | 'user', id: name, ...(fhirUser ? { fhirUser } : {}) }, success: removed, ...(removed ? {} : { detail: `no such ${noun}` }) });
     if (!removed) throw new CommandError(`no ${noun} ${name} is registered in ${config.dataDir}; nothing removed`);
     console.log(`removed ${noun} ${name} from ${config.dataDir}`);
     return 0;
@@ -117,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function addUser(values: { username?: string; 'fhir-user'?: string; administrator?: boolean; force?: boolean }, config: ReturnType<typeof commandConfig>): Promise<number> {
+async function addUser(values: { username?: string; 'fhir-user'?: string; administrator?: boolean; force?: boolean }, config: Config, trail: Trail | undefined): Promise<number> {
   const { username, 'fhir-user': fhirUser } = values;
   const missing = (['username', 'fhir-user'] as const).filter((o) => !values[o]);
   if (missing.length || !username || !fhirUser) throw new UsageError(`user add needs ${missing.map((o) => `--${o}`).join(', ')}`);
@@ -140,7 +152,7 @@ async function addUser(values: { username?: string; 'fhir-user'?: string; admini
     const password = process.env.FHIR_USER_PASSWORD || randomBytes(12).toString('base64url');
     const administrator = values.administrator ? { administrator: true } : {};
     store.putUser({ username, passwordHash: await hashSecret(password), fhirUser, ...administrator });
-    await recordChange(config, { action: 'add', target: { kind: 'user', id: username, fhirUser }, success: true, ...(values.administrator ? { detail: 'administrator' } : {}) });
+    await trail?.record({ action: 'add', target: { kind: 'user', id: username, fhirUser }, success: true, ...(values.administrator ? { detail: 'administrator' } : {}) });
     console.log(JSON.stringify({ username, fhirUser, ...administrator, ...(process.env.FHIR_USER_PASSWORD ? {} : { password }) }, null, 2));
     return 0;
   } finally {
@@ -148,19 +160,24 @@ async function addUser(values: { username?: string; 'fhir-user'?: string; admini
   }
 }
 
+interface Trail {
+  record(change: AdminChange): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
- * Appends the change to the audit trail of DATA_DIR (or MONGODB_URI) through the same appender as the
- * server and the importer, so the chain and its checkpoints go on unbroken.
+ * The audit trail of DATA_DIR (or MONGODB_URI), appended through the same appender as the server and
+ * the importer, so the chain and its checkpoints go on unbroken; undefined with FHIR_AUDIT=off.
  */
-async function recordChange(config: Config, change: AdminChange): Promise<void> {
-  if (!config.audit) return;
+async function openTrail(config: Config): Promise<Trail | undefined> {
+  if (!config.audit) return undefined;
   const auditStore = await createAuditStore(config);
-  try {
-    const base = { baseUrl: config.baseUrl, config, registry: getRegistry(), now: () => new Date() };
-    await new AuditAppender(auditStore, base, await loadCheckpointSigner(config.dataDir)).append([adminAuditEvent(change, new Date())]);
-  } finally {
-    await auditStore.close();
-  }
+  const base = { baseUrl: config.baseUrl, config, registry: getRegistry(), now: () => new Date() };
+  const appender = new AuditAppender(auditStore, base, await loadCheckpointSigner(config.dataDir));
+  return {
+    record: async (change) => void (await appender.append([adminAuditEvent(change, new Date())])),
+    close: () => auditStore.close(),
+  };
 }
 
 function readJwks(file: string): ClientRecord['jwks'] {
