@@ -105,6 +105,8 @@ export async function createFhirServer(
     ownerAuthorized: (o) => ownerAuthorized?.(o) ?? true,
     // every notification sent, accepted or not, is in the audit trail
     onSent: audit && ((sent) => audit.record(notificationAuditEvent(sent, new Date()))),
+    // and none is sent while the trail cannot be written
+    recordable: audit && (() => audit.unavailable() === undefined),
   });
   operations.register(subscriptionStatusOperation(subscriptions));
   operations.register(subscriptionEventsOperation(subscriptions));

@@ -26,7 +26,7 @@ export async function createSubscriptions(
   ctx: ServerContext,
   store: Store,
   log: Logger,
-  options: { authOff: boolean; ownerAuthorized?: (owner: TokenGrants) => boolean; onSent?: (sent: NotificationSent) => void }
+  options: { authOff: boolean; ownerAuthorized?: (owner: TokenGrants) => boolean; onSent?: (sent: NotificationSent) => void; recordable?: () => boolean }
 ): Promise<SubscriptionService> {
   const topics = guideTopics(ctx);
   ctx.hooks.beforeStore.push(subscriptionHook(() => topics));

@@ -35,6 +35,8 @@ export interface SubscriptionServiceDeps {
   ownerAuthorized?: (owner: TokenGrants) => boolean;
   /** Told of every notification sent, accepted or not (the audit trail); never throws. */
   onSent?: (sent: NotificationSent) => void;
+  /** Whether a notification sent now could be recorded; while not, nothing is sent (it waits, unspent). */
+  recordable?: () => boolean;
 }
 
 /**
@@ -288,6 +290,9 @@ export class SubscriptionService {
   private async notify(entry: Entry, type: NotificationType, events: DeliveryEvent[]): Promise<void> {
     const id = entry.parsed.id;
     if (!this.authorized(entry)) return this.setStatus(entry, 'error', 'The client that created this subscription is no longer authorized');
+    // health data leaves the server only with a record of it (DESIGN.md decision 11): while the audit
+    // trail cannot be written, the notification waits, without counting as an attempt
+    if (this.deps.recordable && !this.deps.recordable()) return;
     const now = Date.now();
     try {
       await this.post(entry, type, events);

@@ -55,3 +55,44 @@ it('records handshake, a refused and an accepted event notification, and heartbe
     await rx.close();
   }
 });
+
+/** With the trail's database full (SQLite's max_page_count), no notification goes out until it can be recorded again. */
+const embedded = !process.env.FHIR_TEST_STORE;
+(embedded ? describe : describe.skip)('while the audit trail cannot be written', () => {
+  let f: TestServer;
+  beforeAll(async () => {
+    f = await startTestServer({ ...FAST, FHIR_AUDIT: 'on' }, { auditWorker: true });
+  });
+  afterAll(() => f.close());
+
+  it('sends no notification, and sends again once it can be recorded', async () => {
+    const rx = await startReceiver();
+    try {
+      const sub = await f.http.post('/fhir/Subscription').set('Content-Type', FHIR_JSON).send(backportSubscription(rx.url, { content: 'empty', heartbeat: 1 }));
+      expect(sub.status).toBe(201);
+      await waitFor('a heartbeat', () => rx.accepted.some((r) => statusOf(r.body).type === 'heartbeat'), 5000);
+      await f.server.audit?.sink.limitPages?.(0);
+      // the first notifications' events meet the full database; from then on the trail is unavailable
+      for (let i = 0; i < 100 && (await f.http.get('/healthz')).status !== 503; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await f.server.flushAudit().catch(() => undefined);
+      }
+      expect((await f.http.get('/healthz')).body.audit).toBe('unavailable');
+      const during = rx.received.length;
+      await new Promise((r) => setTimeout(r, 2500));
+      // two heartbeat periods went by: nothing was sent
+      expect(rx.received.length).toBe(during);
+
+      await f.server.audit?.sink.limitPages?.(undefined);
+      let back = false;
+      for (let i = 0; i < 100 && !back; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        back = (await f.http.get('/healthz')).status === 200;
+      }
+      expect(back).toBe(true);
+      await waitFor('a heartbeat after recovery', () => rx.received.length > during, 5000);
+    } finally {
+      await rx.close();
+    }
+  });
+});
