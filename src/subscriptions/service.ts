@@ -17,6 +17,8 @@ import { SubscriptionIndex, type Entry } from './index-by-topic';
 import { notificationBundle, type NotificationType } from './notification';
 import { parseSubscription, SUBSCRIPTIONS_SYSTEM } from './subscription';
 import { fires, type TopicRegistry } from './topics';
+import { recordSent } from './record-sent';
+import { afterFailure } from './retry';
 
 /** Versions of the log matched per step. */
 const PAGE = 200;
@@ -300,16 +302,11 @@ export class SubscriptionService {
       if (events.length) done.deliveredThrough = events[events.length - 1].eventNumber;
       await this.progress(id, done);
     } catch (err) {
-      const { retryBaseMs, retryMaxMs, retryWindowMs } = this.deps.ctx.config.subscriptions;
-      const st = this.stateOf(id);
-      const attempts = st.attempts + 1;
-      const failingSince = st.failingSince ?? now;
-      const lastError = (err as Error).message;
-      if (now - failingSince >= retryWindowMs) {
-        await this.progress(id, { attempts, failingSince, lastError, nextAttemptAt: undefined });
-        await this.setStatus(entry, 'error', `Notifications failed for ${Math.round((now - failingSince) / 1000)} s (${attempts} attempts): ${lastError}`);
-      } else {
-        await this.progress(id, { attempts, failingSince, lastError, nextAttemptAt: now + Math.min(retryMaxMs, retryBaseMs * 2 ** (attempts - 1)) });
+      const { progress, expired } = afterFailure(this.deps.ctx.config.subscriptions, this.stateOf(id), (err as Error).message, now);
+      await this.progress(id, progress);
+      if (expired) {
+        const seconds = Math.round((now - (progress.failingSince as number)) / 1000);
+        await this.setStatus(entry, 'error', `Notifications failed for ${seconds} s (${progress.attempts} attempts): ${progress.lastError}`);
       }
     }
   }
@@ -357,31 +354,8 @@ export class SubscriptionService {
     await this.recordSent(entry, type, events, { status });
   }
 
-  /** Tells onSent of a notification: the focus versions and the patients whose compartments they are in. */
-  private async recordSent(entry: Entry, type: NotificationType, events: DeliveryEvent[], result: Pick<NotificationSent, 'status' | 'error'>): Promise<void> {
-    const { onSent, log } = this.deps;
-    if (!onSent) return;
-    const patients = new Set<string>();
-    for (const e of events) {
-      if (e.resourceType === 'Patient') patients.add(`Patient/${e.id}`);
-      // the server's own read, under the subscriptions' named system context; nothing of it is sent
-      const v = e.method === 'DELETE' ? undefined : await this.system.vread(e.resourceType, e.id, e.versionId).catch(() => undefined);
-      if (v?.json && !v.deleted) for (const c of this.indexed(v).compartments) patients.add(c);
-    }
-    const p = entry.parsed;
-    try {
-      onSent({
-        subscription: p.id,
-        type,
-        endpoint: p.endpoint,
-        ...(p.owner.clientId ? { ownerClientId: p.owner.clientId } : {}),
-        focus: events.map(({ resourceType, id, versionId }) => ({ resourceType, id, versionId })),
-        patients: [...patients],
-        ...result,
-      });
-    } catch (err) {
-      log.error({ err, subscription: p.id }, 'subscription notification could not be recorded');
-    }
+  private recordSent(entry: Entry, type: NotificationType, events: DeliveryEvent[], result: Pick<NotificationSent, 'status' | 'error'>): Promise<void> {
+    return recordSent({ onSent: this.deps.onSent, log: this.deps.log, system: this.system, indexed: (v) => this.indexed(v) }, entry, type, events, result);
   }
 
   private async progress(id: string, change: DeliveryProgress): Promise<void> {
