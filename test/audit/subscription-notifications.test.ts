@@ -65,6 +65,7 @@ const embedded = !process.env.FHIR_TEST_STORE;
   });
   afterAll(() => f.close());
 
+  // filling the trail, two heartbeat periods of silence and the recovery take several seconds, more on a busy machine
   it('sends no notification, and sends again once it can be recorded', async () => {
     const rx = await startReceiver();
     try {
@@ -94,5 +95,5 @@ const embedded = !process.env.FHIR_TEST_STORE;
     } finally {
       await rx.close();
     }
-  });
+  }, 90_000);
 });
