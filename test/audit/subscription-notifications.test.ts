@@ -29,8 +29,13 @@ it('records handshake, a refused and an accepted event notification, and heartbe
     await waitFor('the event accepted', () => rx.accepted.some((r) => statusOf(r.body).type === 'event-notification'));
     await waitFor('a heartbeat', () => rx.accepted.some((r) => statusOf(r.body).type === 'heartbeat'), 5000);
 
-    const events = await notificationEvents(id);
+    // a notification's event is queued once its answer is in, a moment after the receiver saw it
+    let events = await notificationEvents(id);
     const byType = (code: string) => events.filter((e) => e.subtype[0].code === code);
+    for (let i = 0; i < 50 && byType('subscription-heartbeat').length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      events = await notificationEvents(id);
+    }
     expect(byType('subscription-handshake').map((e) => e.outcome)).toEqual(['0']);
     expect(byType('subscription-heartbeat').length).toBeGreaterThanOrEqual(1);
     const notes = byType('subscription-event-notification');
