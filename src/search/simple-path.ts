@@ -1,27 +1,50 @@
-import { getElementDefinition, isEmpty, type FhirPathAtom, type TypedValue } from '@medplum/core';
+import { getElementDefinition, isEmpty, isResourceType, type FhirPathAtom, type TypedValue } from '@medplum/core';
 
 /**
  * Most SearchParameter expressions are plain paths (`Observation.code`, `Resource.meta.lastUpdated`,
- * `Claim.item.encounter`): a chain of elements that each have one type. For those the type of every
- * step is known from the definitions, and walking the JSON gives what @medplum/core's FHIRPath
- * evaluation gives (the same values, types and order) at a fraction of its cost, since the
- * evaluator looks each property up in the schema again on every resource.
+ * `AuditEvent.agent.network.address`), a reference path narrowed by its target type
+ * (`Observation.subject.where(resolve() is Patient)`), or a union of those
+ * (`AuditEvent.agent.who.where(resolve() is Patient) | AuditEvent.entity.what.where(resolve() is Patient)`).
+ * For those the type of every step is known from the definitions, and walking the JSON gives what
+ * @medplum/core's FHIRPath evaluation gives (the same values, types and order) at a fraction of its
+ * cost, since the evaluator looks each property up in the schema again on every resource.
  *
- * A value with a primitive extension (`_status`) is left to the evaluator, which merges the two.
+ * A value with a primitive extension (`_status`), or a Reference carrying an inline `resource`, is
+ * left to the evaluator, which decides those its own way.
  */
 export interface SimplePath {
-  readonly steps: readonly { readonly name: string; readonly type: string }[];
+  /** The union's members, in order; a member whose root is another resource type has no steps and gives nothing. */
+  readonly members: readonly PathMember[];
 }
 
-const PLAIN_PATH = /^([A-Z][A-Za-z]*)((?:\.[a-z][A-Za-z]*)+)$/;
+interface PathMember {
+  readonly steps: readonly { readonly name: string; readonly type: string }[];
+  /** `where(resolve() is T)`: only References whose target type is T. */
+  readonly resolvesTo?: string;
+}
 
-/** The plain path an expression is, or undefined when it is anything else (functions, unions, choices...). */
+const MEMBER = /^([A-Z][A-Za-z]*)((?:\.[a-z][A-Za-z]*)+)(?:\.where\(\(?resolve\(\) is ([A-Z][A-Za-z]*)\)?\))?$/;
+
+/** The plain path (or union of them) an expression is, or undefined when it is anything else (functions, choices...). */
 export function compileSimplePath(resourceType: string, expression: FhirPathAtom): SimplePath | undefined {
-  const m = PLAIN_PATH.exec(expression.toString());
-  if (!m || m[1] !== resourceType) return undefined;
+  const members: PathMember[] = [];
+  for (const text of unionMembers(expression.toString())) {
+    const member = compileMember(resourceType, text);
+    if (!member) return undefined;
+    members.push(member);
+  }
+  return members.length ? { members } : undefined;
+}
+
+function compileMember(resourceType: string, text: string): PathMember | undefined {
+  const m = MEMBER.exec(text);
+  if (!m) return undefined;
+  // another concrete type's path (a parameter shared by several types) yields nothing on this one
+  if (m[1] !== resourceType) return m[1] !== 'Resource' && m[1] !== 'DomainResource' && isResourceType(m[1]) ? { steps: [] } : undefined;
   const steps: { name: string; type: string }[] = [];
   let type = resourceType;
-  for (const name of m[2].slice(1).split('.')) {
+  const names = m[2].slice(1).split('.');
+  for (const name of names) {
     const element = getElementDefinition(type, name);
     // only an element of exactly this name and one concrete type: a choice ([x]) or a contained
     // Resource takes its type from the value
@@ -30,16 +53,59 @@ export function compileSimplePath(resourceType: string, expression: FhirPathAtom
     if (!type || type === 'Resource' || type === 'Element' || type === 'BackboneElement') return undefined;
     steps.push({ name, type });
   }
-  return { steps };
+  if (m[3] && type !== 'Reference') return undefined;
+  return { steps, ...(m[3] ? { resolvesTo: m[3] } : {}) };
 }
 
-/** The path's values in the resource, or undefined where the evaluator must decide (a primitive extension). */
+/** The members of a top-level union, as the parser prints it: `((a | b) | c)`. */
+function unionMembers(text: string): string[] {
+  const inner = wrapped(text) ? text.slice(1, -1) : text;
+  let depth = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const ch = inner[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (depth === 0 && inner.startsWith(' | ', i)) return [...unionMembers(inner.slice(0, i)), ...unionMembers(inner.slice(i + 3))];
+  }
+  return [inner];
+}
+
+/** Whether the whole text is one parenthesised group. */
+function wrapped(text: string): boolean {
+  if (!text.startsWith('(') || !text.endsWith(')')) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return i === text.length - 1;
+  }
+  return false;
+}
+
+/** The path's values in the resource, or undefined where the evaluator must decide. */
 export function evalSimplePath(path: SimplePath, resource: object): TypedValue[] | undefined {
+  if (path.members.length === 1) return evalMember(path.members[0], resource);
+  const out: TypedValue[] = [];
+  const seen = new Set<string>();
+  for (const member of path.members) {
+    const values = evalMember(member, resource);
+    if (!values) return undefined;
+    // a union keeps the first of equal values, as the evaluator's does
+    for (const tv of values) {
+      const key = JSON.stringify(tv.value) ?? '';
+      if (!seen.has(key)) out.push(tv);
+      seen.add(key);
+    }
+  }
+  return out;
+}
+
+function evalMember(member: PathMember, resource: object): TypedValue[] | undefined {
+  if (member.steps.length === 0) return [];
   let current: unknown[] = [resource];
   let out: TypedValue[] = [];
-  for (let i = 0; i < path.steps.length; i++) {
-    const { name, type } = path.steps[i];
-    const last = i === path.steps.length - 1;
+  for (let i = 0; i < member.steps.length; i++) {
+    const { name, type } = member.steps[i];
+    const last = i === member.steps.length - 1;
     const next: unknown[] = [];
     out = [];
     for (const parent of current) {
@@ -56,5 +122,23 @@ export function evalSimplePath(path: SimplePath, resource: object): TypedValue[]
     }
     current = next;
   }
-  return out;
+  return member.resolvesTo ? narrowToTarget(out, member.resolvesTo) : out;
+}
+
+/**
+ * `where(resolve() is T)` without resolving: the evaluator takes a Reference's target type from its
+ * `reference` (the part before `?` of a conditional one, else before the first `/`) or, lacking one,
+ * from `type` with an `identifier`.
+ */
+function narrowToTarget(values: TypedValue[], target: string): TypedValue[] | undefined {
+  const kept: TypedValue[] = [];
+  for (const tv of values) {
+    const ref = tv.value as { reference?: unknown; type?: unknown; identifier?: unknown; resource?: unknown } | null;
+    if (!ref || typeof ref !== 'object' || ref.resource !== undefined) return undefined;
+    const text = typeof ref.reference === 'string' && ref.reference ? ref.reference : ref.type && ref.identifier ? `${String(ref.type)}?` : undefined;
+    if (text === undefined) continue;
+    const type = text.includes('?') ? text.split('?')[0] : text.includes('/') ? text.split('/')[0] : undefined;
+    if (type === target) kept.push(tv);
+  }
+  return kept;
 }
