@@ -32,6 +32,8 @@ export class DefinitionRegistry {
   readonly profiles = new ProfileRegistry();
   private readonly types = new Map<string, StructureDefinition>();
   private readonly params = new Map<string, Map<string, SearchParamEntry>>();
+  /** Counts changes to the SearchParameters, so what is compiled from them knows when to compile again. */
+  generation = 0;
   /** resourceType -> codes of the search parameters that link it to the Patient compartment. */
   private readonly patientCompartment = new Map<string, string[]>();
 
@@ -61,6 +63,7 @@ export class DefinitionRegistry {
   /** Adds (or replaces) a SearchParameter, e.g. one of the implementation guide's. */
   addSearchParameter(sp: SearchParameter): void {
     if (!sp.code || !sp.type || sp.type === 'special') return;
+    this.generation++;
     for (const base of sp.base ?? []) {
       const b = base as string;
       const targets = b === 'Resource' || b === 'DomainResource' ? this.domainTypes(b) : [b];

@@ -23,36 +23,50 @@ import {
  */
 export function extractIndexRows(registry: DefinitionRegistry, resource: Resource, localBase?: string): IndexRow[] {
   const rows: IndexRow[] = [];
-  const input = [toTypedValue(resource)];
-  for (const param of registry.searchParameters(resource.resourceType)) {
-    if (param.code === '_id') continue; // the logical id is the resource's own key in every store
-    const expression = expressionFor(resource.resourceType, param);
-    if (!expression) continue;
-    let values: TypedValue[];
+  let input: TypedValue[] | undefined;
+  for (const { param, expression, path } of extractionPlan(registry, resource.resourceType)) {
+    let values: TypedValue[] | undefined;
     try {
-      values = evalExpression(resource, expression, input);
+      // a plain path walked directly (see simple-path.ts); anything else through the FHIRPath evaluator
+      values = (path && evalSimplePath(path, resource)) ?? evalFhirPathTyped(expression, (input ??= [toTypedValue(resource)]));
     } catch {
       continue; // an expression that cannot apply to this instance indexes nothing
     }
+    const before = rows.length;
     for (const tv of values) {
       if (tv.value === undefined || tv.value === null) continue;
       if (param.type === 'composite') compositeRows(rows, registry, resource.resourceType, param, tv);
       else valueRows(rows, param, tv, resource.resourceType, localBase);
     }
+    // equal rows can only come from one parameter (each row carries its code)
+    if (rows.length - before > 1) rows.splice(before, rows.length - before, ...dedupe(rows.slice(before)));
   }
-  return dedupe(rows);
+  return rows;
 }
 
-const simplePaths = new WeakMap<FhirPathAtom, SimplePath | null>();
+interface PlannedParameter {
+  readonly param: SearchParamEntry;
+  readonly expression: FhirPathAtom;
+  readonly path: SimplePath | undefined;
+}
 
-/** A plain path walked directly (see simple-path.ts); anything else through the FHIRPath evaluator. */
-function evalExpression(resource: Resource, expression: FhirPathAtom, input: TypedValue[]): TypedValue[] {
-  let path = simplePaths.get(expression);
-  if (path === undefined) {
-    path = compileSimplePath(resource.resourceType, expression) ?? null;
-    simplePaths.set(expression, path);
+const plans = new WeakMap<DefinitionRegistry, { generation: number; byType: Map<string, PlannedParameter[]> }>();
+
+/** The type's parameters with their expressions, compiled once per registry generation. */
+function extractionPlan(registry: DefinitionRegistry, resourceType: string): PlannedParameter[] {
+  let cache = plans.get(registry);
+  if (!cache || cache.generation !== registry.generation) plans.set(registry, (cache = { generation: registry.generation, byType: new Map() }));
+  let plan = cache.byType.get(resourceType);
+  if (!plan) {
+    plan = [];
+    for (const param of registry.searchParameters(resourceType)) {
+      if (param.code === '_id') continue; // the logical id is the resource's own key in every store
+      const expression = expressionFor(resourceType, param);
+      if (expression) plan.push({ param, expression, path: compileSimplePath(resourceType, expression) });
+    }
+    cache.byType.set(resourceType, plan);
   }
-  return (path && evalSimplePath(path, resource)) ?? evalFhirPathTyped(expression, input);
+  return plan;
 }
 
 const rewritten = new Map<string, FhirPathAtom | null>();

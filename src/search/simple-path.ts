@@ -1,4 +1,4 @@
-import { getElementDefinition, isEmpty, isResourceType, type FhirPathAtom, type TypedValue } from '@medplum/core';
+import { getElementDefinition, isResourceType, type FhirPathAtom, type TypedValue } from '@medplum/core';
 
 /**
  * Most SearchParameter expressions are plain paths (`Observation.code`, `Resource.meta.lastUpdated`,
@@ -18,7 +18,7 @@ export interface SimplePath {
 }
 
 interface PathMember {
-  readonly steps: readonly { readonly name: string; readonly type: string }[];
+  readonly steps: readonly { readonly name: string; readonly type: string; readonly extensionKey: string }[];
   /** `where(resolve() is T)`: only References whose target type is T. */
   readonly resolvesTo?: string;
 }
@@ -41,7 +41,7 @@ function compileMember(resourceType: string, text: string): PathMember | undefin
   if (!m) return undefined;
   // another concrete type's path (a parameter shared by several types) yields nothing on this one
   if (m[1] !== resourceType) return m[1] !== 'Resource' && m[1] !== 'DomainResource' && isResourceType(m[1]) ? { steps: [] } : undefined;
-  const steps: { name: string; type: string }[] = [];
+  const steps: { name: string; type: string; extensionKey: string }[] = [];
   let type = resourceType;
   const names = m[2].slice(1).split('.');
   for (const name of names) {
@@ -51,7 +51,7 @@ function compileMember(resourceType: string, text: string): PathMember | undefin
     if (!element || element.type.length !== 1 || !element.path.endsWith(`.${name}`)) return undefined;
     type = element.type[0].code;
     if (!type || type === 'Resource' || type === 'Element' || type === 'BackboneElement') return undefined;
-    steps.push({ name, type });
+    steps.push({ name, type, extensionKey: `_${name}` });
   }
   if (m[3] && type !== 'Reference') return undefined;
   return { steps, ...(m[3] ? { resolvesTo: m[3] } : {}) };
@@ -104,14 +104,14 @@ function evalMember(member: PathMember, resource: object): TypedValue[] | undefi
   let current: unknown[] = [resource];
   let out: TypedValue[] = [];
   for (let i = 0; i < member.steps.length; i++) {
-    const { name, type } = member.steps[i];
+    const { name, type, extensionKey } = member.steps[i];
     const last = i === member.steps.length - 1;
     const next: unknown[] = [];
     out = [];
     for (const parent of current) {
       if (!parent || typeof parent !== 'object') continue;
       const record = parent as Record<string, unknown>;
-      if (record[`_${name}`] !== undefined) return undefined;
+      if (record[extensionKey] !== undefined) return undefined;
       const value = record[name];
       if (isEmpty(value)) continue;
       for (const item of Array.isArray(value) ? value : [value]) {
@@ -141,4 +141,14 @@ function narrowToTarget(values: TypedValue[], target: string): TypedValue[] | un
     if (type === target) kept.push(tv);
   }
   return kept;
+}
+
+/** @medplum/core's isEmpty for JSON values (null, '', [] and {} are empty), without listing an object's keys. */
+function isEmpty(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  if (typeof value === 'string') return value === '';
+  if (typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.length === 0;
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
 }
