@@ -15,7 +15,7 @@ const data = workerData as AuditWorkerData;
 const registry = getRegistry();
 // the guide's SearchParameters index AuditEvents as the server indexes everything else
 addGuideDefinitions(registry, loadImplementationGuide());
-const store = new SqliteStore({ dataDir: data.dataDir, synchronous: data.synchronous, file: AUDIT_FILE });
+const store = new SqliteStore({ dataDir: data.dataDir, synchronous: data.synchronous, file: AUDIT_FILE, trail: true });
 const config = loadConfig({ DATA_DIR: data.dataDir, FHIR_BASE_URL: data.baseUrl });
 const ready = loadCheckpointSigner(data.dataDir).then(
   (signer) =>
@@ -25,13 +25,13 @@ const ready = loadCheckpointSigner(data.dataDir).then(
     })
 );
 
-type Message = { id: number } & ({ type: 'append'; events: AuditEvent[] } | { type: 'limit'; extraPages?: number } | { type: 'close' });
+type Message = { id: number } & ({ type: 'append'; events: string } | { type: 'limit'; extraPages?: number } | { type: 'close' });
 
 let chain: Promise<unknown> = Promise.resolve();
 parentPort?.on('message', (m: Message) => {
   chain = chain.then(async () => {
     try {
-      if (m.type === 'append') await (await ready).append(m.events);
+      if (m.type === 'append') await (await ready).append(JSON.parse(m.events) as AuditEvent[]);
       else if (m.type === 'limit') store.limitPages(m.extraPages);
       else await store.close();
       parentPort?.postMessage({ id: m.id, ok: true });

@@ -24,7 +24,7 @@ export async function createAuditStore(config: Config): Promise<Store> {
     const { MongoStore } = require('./mongo/store') as typeof import('./mongo/store');
     return MongoStore.open(await connectMongo(config.mongodbUri, config.mongodbDb, 'audit_'));
   }
-  return new SqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, file: AUDIT_FILE });
+  return new SqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, file: AUDIT_FILE, trail: true });
 }
 
 export const AUDIT_FILE = 'audit.sqlite';

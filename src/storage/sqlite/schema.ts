@@ -99,6 +99,21 @@ CREATE INDEX IF NOT EXISTS idx_composite_rid ON idx_composite (rid, code);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 `;
 
+/**
+ * Indexes the audit trail's file goes without: it is append-only and searched by value (patient,
+ * agent, entity, date, type, subtype, outcome), never by a token's system or display alone, a
+ * string's exact form or who references an event, so these only cost it B-tree inserts (about a
+ * fifth of its write time). Queries of those shapes still answer, by scanning.
+ */
+export const NOT_IN_TRAIL = ['idx_token_system', 'idx_token_text', 'idx_reference_target', 'idx_string_exact'];
+
+/** The schema without the named indexes (their CREATE INDEX statements left out). */
+export function schemaWithout(indexes: readonly string[]): string {
+  return SCHEMA.split(';')
+    .filter((statement) => !indexes.some((name) => new RegExp(`CREATE INDEX IF NOT EXISTS ${name} `).test(statement)))
+    .join(';');
+}
+
 export const INDEX_TABLES = ['idx_string', 'idx_token', 'idx_reference', 'idx_date', 'idx_number', 'idx_quantity', 'idx_uri', 'idx_composite'];
 
 /** The index table holding the rows of each IndexRow type. */

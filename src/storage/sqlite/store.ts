@@ -18,7 +18,7 @@ import { cursorKey, newCursorKey } from '../cursor';
 import { explainSearch, runSearch } from './search';
 import { clearReindexRequired, IndexMaintenance, migrateIndexTables, reindexRequired } from './index-maintenance';
 import { IndexTables } from './index-tables';
-import { SCHEMA, SCHEMA_VERSION } from './schema';
+import { NOT_IN_TRAIL, SCHEMA, SCHEMA_VERSION, schemaWithout } from './schema';
 import { createPrivateFile, makePrivateDir } from '../private-files';
 
 export interface SqliteStoreOptions {
@@ -28,6 +28,12 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** The database file's name in dataDir (default fhir.sqlite; the audit trail has its own). */
   file?: string;
+  /**
+   * The audit trail's file, written by one thread in large appends: without the indexes it never
+   * uses (NOT_IN_TRAIL), with a 64 MiB page cache instead of 2 MiB and a WAL checkpointed every
+   * 10,000 pages instead of 1,000 (measured: about a third less CPU per appended event).
+   */
+  trail?: boolean;
 }
 
 interface VersionRow {
@@ -219,8 +225,15 @@ export class SqliteStore extends QueuedStore implements Store, JobStoreProvider 
     createPrivateFile(file);
     this.writer = new DatabaseSync(file);
     this.writer.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA busy_timeout = 5000;`);
-    this.writer.exec(SCHEMA);
+    if (options.trail) {
+      this.writer.exec('PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000;');
+      this.writer.exec(schemaWithout(NOT_IN_TRAIL));
+    } else {
+      this.writer.exec(SCHEMA);
+    }
     migrateIndexTables(this.writer);
+    // a trail made before (or migrated to the full schema just now) loses them too
+    if (options.trail) for (const index of NOT_IN_TRAIL) this.writer.exec(`DROP INDEX IF EXISTS ${index}`);
     this.writer.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     // the key that signs paging cursors: made by the first process to open the file, read by every other
     this.writer.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('cursor_key', ?)").run(newCursorKey());
