@@ -53,15 +53,21 @@ describe('plain SearchParameter paths walked directly', () => {
     'Observation.subject | Observation.subject', // a union keeps one of equal values
     'Condition.code | Observation.code', // another type's member yields nothing
     'Patient.gender',
+    'Observation.value', // a choice: the type comes from the property present
+    'Observation.value.ofType(Quantity)',
+    'Observation.value.ofType(string)',
+    'Observation.component.value.ofType(Quantity)',
+    'Observation.effective',
+    '(Observation.value.ofType(Quantity) | Observation.component.value.ofType(Quantity))',
   ])('%s gives what the FHIRPath evaluator gives', (expression) => {
     expect(walked(expression, observation)).toEqual(evaluated(expression, observation));
   });
 
   it.each([
-    ['Observation', 'Observation.value'], // a choice: the type comes from the value
-    ['Observation', 'Observation.value.ofType(Quantity)'],
+    ['Observation', 'Observation.value.code'], // a choice on the way: the next step's type depends on the value
+    ['Observation', 'Observation.value.where(resolve() is Patient)'], // a choice is not known to be a Reference
     ['Observation', 'Observation.subject.where(resolve().exists())'],
-    ['Observation', 'Observation.code | Observation.value'], // one member is not plain: the whole union
+    ['Observation', 'Observation.code | Observation.value.exists()'], // one member is not plain: the whole union
     ['Observation', 'Observation.code.where(resolve() is Patient)'], // not a Reference
     ['Bundle', 'Bundle.entry.resource'], // a Resource: the type comes from the value
     ['Observation', 'Resource.meta'], // an abstract type's path
@@ -90,6 +96,23 @@ describe('plain SearchParameter paths walked directly', () => {
     const expression = 'Observation.subject.where(resolve() is Patient)';
     expect(walked(expression, resource)).toEqual(evaluated(expression, resource));
     expect(walked(expression, resource)).toHaveLength(kept ? 1 : 0);
+  });
+
+  it.each([
+    ['a Quantity without a value, which ofType(Quantity) does not count', { valueQuantity: { unit: 'mmHg' } }],
+    ['a Period', { effectivePeriod: { start: '2026-01-01' } }],
+    ['an empty Period', { effectivePeriod: {} }],
+    ['a string', { valueString: 'high' }],
+  ])('a choice holding %s agrees with the evaluator', (_what, choice) => {
+    const resource = { ...observation, ...choice } as unknown as Resource;
+    for (const expression of ['Observation.value', 'Observation.value.ofType(Quantity)', 'Observation.effective.ofType(Period)', 'Observation.effective']) {
+      expect(walked(expression, resource)).toEqual(evaluated(expression, resource));
+    }
+  });
+
+  it('a choice with a primitive extension is left to the evaluator', () => {
+    const resource = { ...observation, valueString: 'x', _valueString: { extension: [{ url: 'http://example.org/x', valueString: 'y' }] } } as unknown as Resource;
+    expect(walked('Observation.value', resource)).toBeUndefined();
   });
 
   it('a Reference with an inline resource is left to the evaluator', () => {

@@ -1,4 +1,4 @@
-import { getElementDefinition, isResourceType, type FhirPathAtom, type TypedValue } from '@medplum/core';
+import { fhirPathIs, getElementDefinition, isResourceType, type FhirPathAtom, type TypedValue } from '@medplum/core';
 
 /**
  * Most SearchParameter expressions are plain paths (`Observation.code`, `Resource.meta.lastUpdated`,
@@ -18,14 +18,24 @@ export interface SimplePath {
 }
 
 interface PathMember {
-  readonly steps: readonly { readonly name: string; readonly type: string; readonly extensionKey: string }[];
+  readonly steps: readonly Step[];
+  /** `ofType(T)`: only the values of type T (as the evaluator's `is` judges them). */
+  readonly ofType?: string;
   /** `where(resolve() is T)`: only References whose target type is T. */
   readonly resolvesTo?: string;
 }
 
-const MEMBER = /^([A-Z][A-Za-z]*)((?:\.[a-z][A-Za-z]*)+)(?:\.where\(\(?resolve\(\) is ([A-Z][A-Za-z]*)\)?\))?$/;
+interface Step {
+  readonly name: string;
+  readonly type: string;
+  readonly extensionKey: string;
+  /** A choice element (`value[x]`, last step only): its properties in the definition's order of types. */
+  readonly choices?: readonly { readonly key: string; readonly extensionKey: string; readonly type: string }[];
+}
 
-/** The plain path (or union of them) an expression is, or undefined when it is anything else (functions, choices...). */
+const MEMBER = /^([A-Z][A-Za-z]*)((?:\.[a-z][A-Za-z]*)+)(?:\.ofType\(([A-Za-z]+)\))?(?:\.where\(\(?resolve\(\) is ([A-Z][A-Za-z]*)\)?\))?$/;
+
+/** The plain path (or union of them) an expression is, or undefined when it is anything else (other functions, a choice on the way...). */
 export function compileSimplePath(resourceType: string, expression: FhirPathAtom): SimplePath | undefined {
   const members: PathMember[] = [];
   for (const text of unionMembers(expression.toString())) {
@@ -41,20 +51,31 @@ function compileMember(resourceType: string, text: string): PathMember | undefin
   if (!m) return undefined;
   // another concrete type's path (a parameter shared by several types) yields nothing on this one
   if (m[1] !== resourceType) return m[1] !== 'Resource' && m[1] !== 'DomainResource' && isResourceType(m[1]) ? { steps: [] } : undefined;
-  const steps: { name: string; type: string; extensionKey: string }[] = [];
+  const steps: Step[] = [];
   let type = resourceType;
   const names = m[2].slice(1).split('.');
-  for (const name of names) {
+  for (const [i, name] of names.entries()) {
     const element = getElementDefinition(type, name);
-    // only an element of exactly this name and one concrete type: a choice ([x]) or a contained
-    // Resource takes its type from the value
-    if (!element || element.type.length !== 1 || !element.path.endsWith(`.${name}`)) return undefined;
+    if (!element) return undefined;
+    if (element.path.endsWith(`.${name}[x]`) && i === names.length - 1) {
+      // a choice takes its type from the property present (valueQuantity: Quantity)
+      const codes = element.type.map((t) => t.code);
+      if (codes.some((code) => !code || code === 'Resource' || code === 'Element' || code === 'BackboneElement')) return undefined;
+      const choices = codes.map((code) => ({ key: name + code[0].toUpperCase() + code.slice(1), type: code }));
+      steps.push({ name, type: '', extensionKey: '', choices: choices.map((c) => ({ ...c, extensionKey: `_${c.key}` })) });
+      type = '';
+      break;
+    }
+    // only an element of exactly this name and one concrete type: a contained Resource takes its
+    // type from the value
+    if (element.type.length !== 1 || !element.path.endsWith(`.${name}`)) return undefined;
     type = element.type[0].code;
     if (!type || type === 'Resource' || type === 'Element' || type === 'BackboneElement') return undefined;
     steps.push({ name, type, extensionKey: `_${name}` });
   }
-  if (m[3] && type !== 'Reference') return undefined;
-  return { steps, ...(m[3] ? { resolvesTo: m[3] } : {}) };
+  const [ofType, resolvesTo] = [m[3], m[4]];
+  if (resolvesTo && (ofType ?? type) !== 'Reference') return undefined;
+  return { steps, ...(ofType ? { ofType } : {}), ...(resolvesTo ? { resolvesTo } : {}) };
 }
 
 /** The members of a top-level union, as the parser prints it: `((a | b) | c)`. */
@@ -104,13 +125,20 @@ function evalMember(member: PathMember, resource: object): TypedValue[] | undefi
   let current: unknown[] = [resource];
   let out: TypedValue[] = [];
   for (let i = 0; i < member.steps.length; i++) {
-    const { name, type, extensionKey } = member.steps[i];
+    const step = member.steps[i];
     const last = i === member.steps.length - 1;
     const next: unknown[] = [];
     out = [];
     for (const parent of current) {
       if (!parent || typeof parent !== 'object') continue;
       const record = parent as Record<string, unknown>;
+      let { name, type, extensionKey } = step;
+      if (step.choices) {
+        // the first of the element's types whose property is there, as the evaluator looks
+        const present = step.choices.find((c) => record[c.key] !== undefined || record[c.extensionKey] !== undefined);
+        if (!present) continue;
+        ({ key: name, type, extensionKey } = present);
+      }
       if (record[extensionKey] !== undefined) return undefined;
       const value = record[name];
       if (isEmpty(value)) continue;
@@ -122,7 +150,8 @@ function evalMember(member: PathMember, resource: object): TypedValue[] | undefi
     }
     current = next;
   }
-  return member.resolvesTo ? narrowToTarget(out, member.resolvesTo) : out;
+  const typed = member.ofType ? out.filter((tv) => fhirPathIs(tv, member.ofType as string)) : out;
+  return member.resolvesTo ? narrowToTarget(typed, member.resolvesTo) : typed;
 }
 
 /**
