@@ -16,10 +16,12 @@ import type { Store } from '../storage/port';
 import { EXPORT_KIND, initialProgress, jobDir, type ExportFile, type ExportProgress } from './job';
 import { parseKickoff, type ExportRequest, type PersistedGrant } from './request';
 import { runExportJob, type RunnerDeps } from './runner';
-import { deidSupported, deidTransform } from './deid';
+import { deidAnonymiser, deidSupported, deidTransform } from './deid';
 
 export const STATUS_PATH = '$export-poll-status';
 export const FILE_PATH = '$export-file';
+/** The manifest extension that carries an anonymised release's risk report. */
+export const RISK_REPORT_URL = 'http://insured.example.org/fhir/StructureDefinition/deid-risk-report';
 
 /** A plain answer of the status and file endpoints (src/http/export-endpoints.ts sends it). */
 export interface AsyncAnswer {
@@ -60,7 +62,8 @@ export function createExportService(deps: { config: ServerContext['config']; reg
     store,
     jobs,
     rebuild: async (g: PersistedGrant) => ('token' in g ? resolve(g.token) : systemGrant(g.system)),
-    transform: (req, job) => (req.deid ? deidTransform(req.deid, job.owner, config, req.transactionTime) : undefined),
+    transform: (req, job, release) => (req.deid ? deidTransform(req.deid, job.owner, config, req.transactionTime, release) : undefined),
+    anonymiser: (req, job) => deidAnonymiser(job.owner, config, req.transactionTime),
   };
   const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const now = () => Date.now();
@@ -87,6 +90,8 @@ export function createExportService(deps: { config: ServerContext['config']; reg
       output: of('output'),
       ...(req.since ? { deleted: of('deleted') } : {}),
       error: of('error'),
+      // Bulk Data reserves `extension` for a server's own JSON object; the risk report is one
+      ...(p.anonymised ? { extension: { [RISK_REPORT_URL]: p.anonymised.report } } : {}),
     };
   }
 
@@ -105,7 +110,7 @@ export function createExportService(deps: { config: ServerContext['config']; reg
       const grant = rctx.store.grant;
       const parsed = parseKickoff(rctx, req, level, grant, { groupId: target.id, storeVersion: await rctx.store.currentStoreVersion() });
       if (parsed.deid && !deidSupported(parsed.deid)) {
-        throw new FhirError('not-implemented', 'FHIR-0501-DEID', `_deid=${parsed.deid} (a release measured against a re-identification risk threshold) is not available on this server yet; _deid=pseudonymised is`, { code: 'not-supported' });
+        throw new FhirError('not-implemented', 'FHIR-0501-DEID', `_deid=${parsed.deid} is not available on this server`, { code: 'not-supported' });
       }
       const { patientParam, ...rest } = parsed;
       let patients = patientParam;
