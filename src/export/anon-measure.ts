@@ -1,3 +1,4 @@
+import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { AnonymisedPolicy } from '../config';
 import type { Resource } from '../fhir/types';
 import type { GuardedStore } from '../guard/guarded-store';
@@ -75,7 +76,7 @@ export async function measureRelease(args: {
   const population: PersonQi[] = [];
   for (const { months, chapters, ...p } of people.values()) population.push({ ...p, visits: visitBand(months.size), diagnosis: primaryChapter(chapters) });
   people.clear();
-  const decision = choose(population, DIMENSIONS, SENSITIVE.value, policy, BENCHMARKS);
+  const decision = await choose(population, DIMENSIONS, SENSITIVE.value, policy, BENCHMARKS, () => yieldLoop());
   const report: RiskReport = { policy, quasiIdentifiers: DIMENSIONS.map((d) => d.name), sensitiveAttribute: SENSITIVE.name, met: decision.met, ...decision.measurement };
   const suppressed = decision.suppressed.map((p) => p.id).sort();
   const [birthLevel, , regionLevel] = decision.levels;

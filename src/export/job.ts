@@ -33,6 +33,9 @@ export interface ExportProgress {
 
 export const EXPORT_KIND = 'export';
 
+/** The risk report of an anonymised job, a JSON file beside its NDJSON files. */
+export const RISK_REPORT_FILE = 'risk-report.json';
+
 export const initialProgress = (): ExportProgress => ({ phase: 'output', typeIndex: 0, files: [], exported: 0 });
 
 /** The job's own folder under DATA_DIR/export. */

@@ -1,4 +1,5 @@
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isFhirError } from '../fhir/errors';
@@ -13,7 +14,7 @@ import { InvalidCursorError, type Store, type VersionRecord } from '../storage/p
 import { measureRelease, sameRelease } from './anon-measure';
 import type { Anonymiser, Release } from './deid-anonymise';
 import { ExportFiles, ResumeError } from './files';
-import { jobDir, outcome, type ExportProgress } from './job';
+import { jobDir, outcome, RISK_REPORT_FILE, type ExportProgress } from './job';
 import { aboutPatients, deletedBelongs, elementsFor, typeWhere, type PlanContext } from './plan';
 import type { ExportRequest, PersistedGrant } from './request';
 
@@ -82,6 +83,7 @@ export async function runExportJob(deps: RunnerDeps, job: JobRecord, worker: str
       // a resumed job measures again: the files written so far were cut to the first decision
       if (p.anonymised && !sameRelease(p.anonymised, measured.persisted)) return await fail('The data changed while this anonymised export was interrupted; start a new export to measure it again', 'processing');
       p.anonymised = measured.persisted;
+      await fsp.writeFile(path.join(dir, RISK_REPORT_FILE), JSON.stringify(measured.persisted.report, null, 2) + '\n');
       if (!measured.persisted.report.met) {
         const why = `The anonymised release does not meet its policy (${measured.persisted.report.failed.join('; ')}); no data file is released`;
         await files.append('error', undefined, [JSON.stringify(outcome('error', 'business-rule', why))]);

@@ -13,7 +13,7 @@ import { systemGrant, type Grant } from '../guard/grant';
 import type { OperationHandler } from '../operations/registry';
 import { hasJobs, type JobRecord, type JobStore } from '../storage/jobs';
 import type { Store } from '../storage/port';
-import { EXPORT_KIND, initialProgress, jobDir, type ExportFile, type ExportProgress } from './job';
+import { EXPORT_KIND, initialProgress, jobDir, RISK_REPORT_FILE, type ExportFile, type ExportProgress } from './job';
 import { parseKickoff, type ExportRequest, type PersistedGrant } from './request';
 import { runExportJob, type RunnerDeps } from './runner';
 import { deidAnonymiser, deidSupported, deidTransform } from './deid';
@@ -91,7 +91,7 @@ export function createExportService(deps: { config: ServerContext['config']; reg
       ...(req.since ? { deleted: of('deleted') } : {}),
       error: of('error'),
       // Bulk Data reserves `extension` for a server's own JSON object; the risk report is one
-      ...(p.anonymised ? { extension: { [RISK_REPORT_URL]: p.anonymised.report } } : {}),
+      ...(p.anonymised ? { extension: { [RISK_REPORT_URL]: { url: fileUrl(job.id, RISK_REPORT_FILE), ...p.anonymised.report } } } : {}),
     };
   }
 
@@ -167,6 +167,7 @@ export function createExportService(deps: { config: ServerContext['config']; reg
     const job = await owned(grant, id);
     const p = JSON.parse(job.progress) as ExportProgress;
     const req = JSON.parse(job.request) as ExportRequest;
+    if (name === RISK_REPORT_FILE && p.anonymised) return riskReport(grant, job);
     const f = p.files.find((x) => x.name === name && (job.state === 'completed' || (req.allowPartialManifests && !x.open)));
     if (!f) throw new FhirError('not-found', 'FHIR-0404-EXPORT', `No file ${name.slice(0, 60)} in export ${id}`);
     // the files are served under the scopes of the token asking now, too
@@ -179,6 +180,15 @@ export function createExportService(deps: { config: ServerContext['config']; reg
     const full = path.join(jobDir(config.dataDir, id), f.name);
     if (!fs.existsSync(full)) throw new FhirError('not-found', 'FHIR-0404-EXPORT', `No file ${name.slice(0, 60)} in export ${id}`);
     return { status: 200, headers: { 'Content-Type': 'application/fhir+ndjson', Expires: expires }, file: full };
+  }
+
+  /** An anonymised job's risk report: about the persons measured, so under a token that reads Patient. */
+  function riskReport(grant: Grant, job: JobRecord): AsyncAnswer {
+    const full = path.join(jobDir(config.dataDir, job.id), RISK_REPORT_FILE);
+    if (job.state !== 'completed' || !fs.existsSync(full)) throw new FhirError('not-found', 'FHIR-0404-EXPORT', `No file ${RISK_REPORT_FILE} in export ${job.id}`);
+    if (!grant.allows('s', 'Patient')) throw new FhirError('forbidden', 'FHIR-0403-SCOPE', 'No granted scope allows reading Patient', { headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' } });
+    const expires = new Date(job.expiresAt ?? now() + cfg.fileTtlSeconds * 1000).toUTCString();
+    return { status: 200, headers: { 'Content-Type': 'application/json', Expires: expires }, file: full };
   }
 
   /** Removes what expired, and the cancelled jobs whose worker died before removing them. */

@@ -163,10 +163,17 @@ describe('export with _deid=anonymised', () => {
     expect(files.of('Observation')[0]).toMatchObject({ effectiveDateTime: '2026-03', valueQuantity: { value: 70 } });
   });
 
-  it('keeps the Bulk Data manifest fields and carries the report in its extension object', () => {
+  it('keeps the Bulk Data manifest fields and carries the report in its extension object and a JSON file', async () => {
     expect(Object.keys(files.manifest).sort()).toEqual(['error', 'extension', 'output', 'request', 'requiresAccessToken', 'transactionTime']);
     expect(files.manifest.output.map((o: { type: string }) => o.type).sort()).toEqual(['Condition', 'Encounter', 'Observation', 'Patient']);
     expect(files.manifest.error).toEqual([]);
+    const { url, ...report } = files.report;
+    expect(url).toMatch(/\/\$export-file\/[0-9a-f-]{36}\/risk-report\.json$/);
+    const res = await t.http.get(pathOf(url)).set('Authorization', bearer(analyst));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toEqual(report);
+    expect((await t.http.get(pathOf(url)).set('Authorization', bearer(admin))).status).toBe(404);
   });
 
   it('leaves a suppressed person out of a by-patient export too, header and all', async () => {
@@ -184,6 +191,7 @@ describe('export with _deid=anonymised', () => {
     const why = (pair.errors[0].issue as { diagnostics: string }[])[0].diagnostics;
     expect(why).toMatch(/does not meet its policy \(no person is in a class of at least k persons with l diagnosis chapters; suppression 100 % exceeds 10 %\); no data file is released/);
     expect(pair.report).toMatchObject({ met: false, persons: 2, released: 0, kMin: 0 });
-    expect(fs.readdirSync(path.join(t.dataDir, 'export', pair.id))).toEqual(['error-1.ndjson']);
+    // the report stays, to say why; no data file was written
+    expect(fs.readdirSync(path.join(t.dataDir, 'export', pair.id)).sort()).toEqual(['error-1.ndjson', 'risk-report.json']);
   });
 });
