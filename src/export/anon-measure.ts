@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { AnonymisedPolicy } from '../config';
 import type { Resource } from '../fhir/types';
@@ -20,6 +21,8 @@ export interface RiskReport extends Measurement {
 
 /** What the job row keeps of the decision, so a resumed job releases exactly what it measured. */
 export interface PersistedRelease {
+  /** SHA-256 of the population measured (each person's id and class key parts). */
+  digest: string;
   birthLevel: number;
   regionLevel: number;
   suppressed: string[];
@@ -76,17 +79,20 @@ export async function measureRelease(args: {
   const population: PersonQi[] = [];
   for (const { months, chapters, ...p } of people.values()) population.push({ ...p, visits: visitBand(months.size), diagnosis: primaryChapter(chapters) });
   people.clear();
+  population.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const hash = createHash('sha256');
+  for (const p of population) hash.update(JSON.stringify(p)).update('\n');
   const decision = await choose(population, DIMENSIONS, SENSITIVE.value, policy, BENCHMARKS, () => yieldLoop());
   const report: RiskReport = { policy, quasiIdentifiers: DIMENSIONS.map((d) => d.name), sensitiveAttribute: SENSITIVE.name, met: decision.met, ...decision.measurement };
   const suppressed = decision.suppressed.map((p) => p.id).sort();
   const [birthLevel, , regionLevel] = decision.levels;
   return {
     release: { birthLevel, regionLevel, population: new Set(population.map((p) => p.id)), suppressed: new Set(suppressed) },
-    persisted: { birthLevel, regionLevel, suppressed, report },
+    persisted: { digest: hash.digest('hex'), birthLevel, regionLevel, suppressed, report },
   };
 }
 
-/** Whether a measurement repeated on a resumed job decided what the first one did. */
+/** Whether a measurement repeated on a resumed job found the population the first one did, and decided the same. */
 export function sameRelease(a: PersistedRelease, b: PersistedRelease): boolean {
-  return a.birthLevel === b.birthLevel && a.regionLevel === b.regionLevel && a.report.met === b.report.met && a.suppressed.join('\n') === b.suppressed.join('\n');
+  return a.digest === b.digest && a.birthLevel === b.birthLevel && a.regionLevel === b.regionLevel && a.report.met === b.report.met && a.suppressed.join('\n') === b.suppressed.join('\n');
 }

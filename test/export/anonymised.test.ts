@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pseudonym, recipientKey, serverSecret } from '../../src/export/deid-keys';
+import type { ExportProgress } from '../../src/export/job';
+import { runExportJob } from '../../src/export/runner';
 import { RISK_REPORT_URL } from '../../src/export/service';
 import { addSecretClient, startSmartServer, systemToken } from '../smart/helpers';
 import { ASYNC, asText, FHIR_JSON, ndjson, pathOf, poll } from './helpers';
@@ -193,5 +195,54 @@ describe('export with _deid=anonymised', () => {
     expect(pair.report).toMatchObject({ met: false, persons: 2, released: 0, kMin: 0 });
     // the report stays, to say why; no data file was written
     expect(fs.readdirSync(path.join(t.dataDir, 'export', pair.id)).sort()).toEqual(['error-1.ndjson', 'risk-report.json']);
+  });
+
+  /** Kicks off, lets worker A write one page of output and lose its lease to worker B, then runs `between` and worker B. */
+  async function interrupted(between: () => Promise<void>) {
+    const kick = await t.http.get('/fhir/$export?_type=Patient,Condition&_deid=anonymised').set(ASYNC).set('Authorization', bearer(analyst));
+    const statusUrl = kick.headers['content-location'] as string;
+    const id = statusUrl.split('/').pop() as string;
+    const { jobs, runner } = t.server.exports;
+    const onPage = runner.onPage;
+    try {
+      const a = await jobs.claim('export', 'worker-a', Date.now(), 60_000);
+      expect(a?.id).toBe(id);
+      let b: Awaited<ReturnType<typeof jobs.claim>>;
+      runner.onPage = async (_job, p: ExportProgress) => {
+        if (b || !p.files.some((f) => f.kind === 'output' && f.count > 0)) return;
+        expect(p.anonymised?.report.met).toBe(true);
+        await jobs.update(id, { leaseUntil: 0 }, Date.now());
+        b = await jobs.claim('export', 'worker-b', Date.now(), 60_000);
+      };
+      expect(await runExportJob(runner, a!, 'worker-a')).toBe('lost');
+      runner.onPage = onPage;
+      await between();
+      return { outcome: await runExportJob(runner, b!, 'worker-b'), status: await poll(t, statusUrl, bearer(analyst)) };
+    } finally {
+      runner.onPage = onPage;
+    }
+  }
+
+  it('resumes an interrupted job from its last page when it measures the same population again', async () => {
+    const { outcome, status } = await interrupted(async () => undefined);
+    expect(outcome).toBe('completed');
+    expect(status.body.extension[RISK_REPORT_URL]).toMatchObject({ met: true, released: 30, suppressed: 1 });
+    let raw = '';
+    for (const f of status.body.output) raw += (await t.http.get(pathOf(f.url)).set('Authorization', bearer(analyst)).buffer(true).parse(asText)).body as string;
+    const resources = ndjson(raw);
+    const patients = resources.filter((r) => r.resourceType === 'Patient').map((r) => r.id);
+    expect(patients).toHaveLength(30);
+    expect(new Set(patients).size).toBe(30);
+    expect(resources.filter((r) => r.resourceType === 'Condition')).toHaveLength(30);
+  });
+
+  it('fails an interrupted job whose population changed before it resumed: its first files were cut to the first measurement', async () => {
+    const { outcome, status } = await interrupted(async () => {
+      const res = await t.http.put('/fhir/Patient/a-female-0-0').set('Authorization', bearer(admin)).set('Content-Type', FHIR_JSON).send({ ...population[0], gender: 'male' });
+      expect(res.status).toBe(200);
+    });
+    expect(outcome).toBe('failed');
+    expect(status.status).toBe(500);
+    expect(status.body.issue[0]).toMatchObject({ code: 'processing', diagnostics: expect.stringMatching(/data changed while this anonymised export was interrupted/) });
   });
 });
