@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { AnonymisedPolicy } from '../config';
 import type { Resource } from '../fhir/types';
 import type { GuardedStore } from '../guard/guarded-store';
-import { BENCHMARKS, DIMENSIONS, diagnosisChapters, primaryChapter, SENSITIVE, visitBand, type PersonQi } from './anon-qi';
-import { choose, type Measurement } from './anon-risk';
+import { chooseOffThread } from './anon-choose';
+import { DIMENSIONS, diagnosisChapters, primaryChapter, SENSITIVE, visitBand, type PersonQi } from './anon-qi';
+import type { Measurement } from './anon-risk';
 import type { Anonymiser, Release } from './deid-anonymise';
 import { personOf } from './deid-pseudonymise';
 import { typeWhere, type PlanContext } from './plan';
@@ -82,9 +82,9 @@ export async function measureRelease(args: {
   population.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const hash = createHash('sha256');
   for (const p of population) hash.update(JSON.stringify(p)).update('\n');
-  const decision = await choose(population, DIMENSIONS, SENSITIVE.value, policy, BENCHMARKS, () => yieldLoop());
+  const decision = await chooseOffThread({ population, policy });
   const report: RiskReport = { policy, quasiIdentifiers: DIMENSIONS.map((d) => d.name), sensitiveAttribute: SENSITIVE.name, met: decision.met, ...decision.measurement };
-  const suppressed = decision.suppressed.map((p) => p.id).sort();
+  const suppressed = [...decision.suppressed].sort();
   const [birthLevel, , regionLevel] = decision.levels;
   return {
     release: { birthLevel, regionLevel, population: new Set(population.map((p) => p.id)), suppressed: new Set(suppressed) },

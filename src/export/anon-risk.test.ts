@@ -49,23 +49,23 @@ describe('the generalisation ladder', () => {
     expect(lattice([2, 3])).toEqual([[0, 0], [0, 1], [1, 0], [0, 2], [1, 1], [1, 2]]);
   });
 
-  it('picks the least generalised release that meets the policy', async () => {
+  it('picks the least generalised release that meets the policy', () => {
     // two years of 5 each: by year both classes hold 5; a unique 1931 person must be generalised or suppressed
     const pop = [...people(5, 1970, '1101', ['E', 'I'], 'a'), ...people(5, 1975, '1101', ['J', 'K'], 'b'), ...people(1, 1972, '1101', ['C'], 'c')];
     const strict = { k: 5, maxAverageRisk: 0.2, l: 2, maxSuppression: 0.05 };
-    const d = await choose(pop, dims, dx, strict);
+    const d = choose(pop, dims, dx, strict);
     expect(d.met).toBe(true);
     expect(d.levels).toEqual([1, 0]);
     expect(d.suppressed).toEqual([]);
     expect(d.measurement).toMatchObject({ classes: 1, kMin: 11, lMin: 5 });
     // a looser suppression limit keeps the years and suppresses the one person instead
-    const d2 = await choose(pop, dims, dx, { ...strict, maxSuppression: 0.1 });
+    const d2 = choose(pop, dims, dx, { ...strict, maxSuppression: 0.1 });
     expect(d2.levels).toEqual([0, 0]);
     expect(d2.suppressed.map((p) => p.id)).toEqual(['c0']);
   });
 
-  it('gives the coarsest node and its failures when nothing meets the policy', async () => {
-    const d = await choose(people(4, 1970, '1101', ['E'], 'a'), dims, dx, { k: 5, maxAverageRisk: 1, l: 1, maxSuppression: 0.05 });
+  it('gives the coarsest node and its failures when nothing meets the policy', () => {
+    const d = choose(people(4, 1970, '1101', ['E'], 'a'), dims, dx, { k: 5, maxAverageRisk: 1, l: 1, maxSuppression: 0.05 });
     expect(d.met).toBe(false);
     expect(d.levels).toEqual([1, 1]);
     expect(d.measurement.failed).toEqual(['no person is in a class of at least k persons with l diagnosis chapters', 'suppression 100 % exceeds 5 %']);

@@ -163,20 +163,12 @@ export function lattice(sizes: number[]): number[][] {
 /**
  * The release: of the lattice's nodes that meet the thresholds, the one with the least information
  * loss, then the fewest suppressed. When none does, the most generalised node with what it fails.
- * `pause` runs between nodes (a long measurement leaves the event loop to requests).
+ * O(persons) per node: a large population is searched on a worker thread (anon-choose.ts).
  */
-export async function choose<P>(
-  people: P[],
-  dims: Dimension<P>[],
-  sensitive: (p: P) => string,
-  t: Thresholds,
-  benchmarks: Benchmark<P>[] = [],
-  pause?: () => Promise<unknown>
-): Promise<Decision<P> & { met: boolean }> {
+export function choose<P>(people: P[], dims: Dimension<P>[], sensitive: (p: P) => string, t: Thresholds, benchmarks: Benchmark<P>[] = []): Decision<P> & { met: boolean } {
   let best: Decision<P> | undefined;
   let last: Decision<P> | undefined;
   for (const levels of lattice(dims.map((d) => d.levels.length))) {
-    await pause?.();
     const d = measureAt(people, dims, levels, sensitive, t, benchmarks);
     last = d;
     if (d.measurement.failed.length) continue;
