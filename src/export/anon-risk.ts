@@ -36,6 +36,8 @@ export interface Measurement {
   persons: number;
   released: number;
   suppressed: number;
+  /** Of them, in classes smaller than k; the rest in classes with fewer than l sensitive values. */
+  suppressedBelowK: number;
   suppressionRate: number;
   classes: number;
   /** The smallest equivalence class released (0 when nobody is). */
@@ -72,6 +74,7 @@ export function measureAt<P>(people: P[], dims: Dimension<P>[], levels: number[]
     else classes.set(key, [p]);
   }
   const suppressed: P[] = [];
+  let belowK = 0;
   let released = 0;
   let kept = 0;
   let kMin = Infinity;
@@ -81,6 +84,7 @@ export function measureAt<P>(people: P[], dims: Dimension<P>[], levels: number[]
     const l = new Set(members.map(sensitive)).size;
     if (members.length < t.k || l < t.l) {
       suppressed.push(...members);
+      if (members.length < t.k) belowK += members.length;
       continue;
     }
     kept++;
@@ -98,8 +102,10 @@ export function measureAt<P>(people: P[], dims: Dimension<P>[], levels: number[]
   const informationLoss = dims.length ? dims.reduce((s, d, i) => s + lossOf(d, levels[i]), 0) / dims.length : 0;
   const rows = benchmarkRows(people, releasedSet, levels, benchmarks);
   const failed: string[] = [];
-  if (!released) failed.push(persons ? 'no person is in a class of at least k persons with l diagnosis chapters' : 'the export holds no person');
-  if (suppressionRate > t.maxSuppression) failed.push(`suppression ${pct(suppressionRate)} exceeds ${pct(t.maxSuppression)}`);
+  if (!released) failed.push(persons ? `no class holds k = ${t.k} persons or more with l = ${t.l} sensitive values or more: nobody can be released` : 'the export holds no person');
+  if (suppressionRate > t.maxSuppression) {
+    failed.push(`suppression ${pct(suppressionRate)} exceeds ${pct(t.maxSuppression)} (${count(belowK)} in classes below k = ${t.k}, ${count(suppressed.length - belowK)} in classes with fewer than l = ${t.l} sensitive values)`);
+  }
   if (released && averageRisk > t.maxAverageRisk) failed.push(`average prosecutor risk ${round(averageRisk)} exceeds ${t.maxAverageRisk}`);
   return {
     levels,
@@ -109,6 +115,7 @@ export function measureAt<P>(people: P[], dims: Dimension<P>[], levels: number[]
       persons,
       released,
       suppressed: suppressed.length,
+      suppressedBelowK: belowK,
       suppressionRate: round(suppressionRate),
       classes: kept,
       kMin: released ? kMin : 0,
@@ -129,6 +136,7 @@ export function lossOf<P>(d: Dimension<P>, level: number): number {
 }
 
 const pct = (x: number) => `${round(x * 100)} %`;
+const count = (n: number) => `${n} ${n === 1 ? 'person' : 'persons'}`;
 
 function benchmarkRows<P>(people: P[], released: Set<P>, levels: number[], benchmarks: Benchmark<P>[]): Measurement['benchmarks'] {
   const rows: Measurement['benchmarks'] = [];

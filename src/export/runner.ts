@@ -75,6 +75,11 @@ export async function runExportJob(deps: RunnerDeps, job: JobRecord, worker: str
     if (job.attempts > MAX_ATTEMPTS) return await fail(`The export was interrupted ${job.attempts - 1} times and is given up; start it again`);
     await files.prepare();
     const store = new GuardedStore({ main: deps.store }, await deps.rebuild(req.grant), { registry: ctx.registry, baseUrl: ctx.baseUrl });
+    if (p.phase === 'output' && p.typeIndex === 0 && !p.cursor && p.files.length === 0 && req.refused.length) {
+      const lines = req.refused.map((t) => JSON.stringify(outcome('error', 'forbidden', `${t} is not exported: the token has no read scope for it`)));
+      await files.append('error', undefined, lines);
+      await save();
+    }
     let release: Release | undefined;
     if (req.deid === 'anonymised') {
       if (!deps.anonymiser) return await fail('This runner cannot measure an anonymised release');
@@ -95,11 +100,6 @@ export async function runExportJob(deps: RunnerDeps, job: JobRecord, worker: str
     const shape = lineShaper(deps, req, transform);
     // what the runner writes itself (the organizeOutputBy header, deletions) goes through the transform too: it names resources
     const own = (r: Resource): Resource | null => (transform ? transform(r) : r);
-    if (p.phase === 'output' && p.typeIndex === 0 && !p.cursor && p.files.length === 0 && req.refused.length) {
-      const lines = req.refused.map((t) => JSON.stringify(outcome('error', 'forbidden', `${t} is not exported: the token has no read scope for it`)));
-      await files.append('error', undefined, lines);
-      await save();
-    }
     if (req.organizeOutputBy === 'Patient') await byPatient(deps, store, req, p, files, shape, own, save);
     else await byType(deps, store, req, p, files, shape, save);
     if (req.since) await deletions(deps, store, req, p, files, own, save);

@@ -120,6 +120,7 @@ describe('export with _deid=anonymised', () => {
       persons: 31,
       released,
       suppressed: 1,
+      suppressedBelowK: 1,
       classes: classes.length,
       kMin,
       maxRisk: Math.round((1 / kMin) * 1e6) / 1e6,
@@ -191,7 +192,10 @@ describe('export with _deid=anonymised', () => {
     expect(pair.errors).toHaveLength(1);
     expect(pair.errors[0]).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'business-rule' }] });
     const why = (pair.errors[0].issue as { diagnostics: string }[])[0].diagnostics;
-    expect(why).toMatch(/does not meet its policy \(no person is in a class of at least k persons with l diagnosis chapters; suppression 100 % exceeds 10 %\); no data file is released/);
+    expect(why).toBe(
+      'The anonymised release does not meet its policy (no class holds k = 3 persons or more with l = 2 sensitive values or more: nobody can be released; ' +
+        'suppression 100 % exceeds 10 % (2 persons in classes below k = 3, 0 persons in classes with fewer than l = 2 sensitive values)); no data file is released'
+    );
     expect(pair.report).toMatchObject({ met: false, persons: 2, released: 0, kMin: 0 });
     // the report stays, to say why; no data file was written
     expect(fs.readdirSync(path.join(t.dataDir, 'export', pair.id)).sort()).toEqual(['error-1.ndjson', 'risk-report.json']);
