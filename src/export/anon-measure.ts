@@ -3,7 +3,7 @@ import type { AnonymisedPolicy } from '../config';
 import type { Resource } from '../fhir/types';
 import type { GuardedStore } from '../guard/guarded-store';
 import { chooseOffThread } from './anon-choose';
-import { DIMENSIONS, diagnosisChapters, primaryChapter, SENSITIVE, visitBand, type PersonQi } from './anon-qi';
+import { diagnosisCategories, DIMENSIONS, diagnosisChapters, primaryChapter, SENSITIVE, visitBand, type PersonQi } from './anon-qi';
 import type { Measurement } from './anon-risk';
 import type { Anonymiser, Release } from './deid-anonymise';
 import { personOf } from './deid-pseudonymise';
@@ -29,7 +29,7 @@ export interface PersistedRelease {
   report: RiskReport;
 }
 
-type Counting = Omit<PersonQi, 'visits' | 'diagnosis'> & { months: Set<string>; chapters: Record<string, number> };
+type Counting = Omit<PersonQi, 'visits' | 'rare' | 'diagnosis'> & { months: Set<string>; chapters: Record<string, number>; categories?: Set<string> };
 
 /**
  * The measuring pass: page by page over the export's Patients, Encounters and Conditions (as the
@@ -70,14 +70,27 @@ export async function measureRelease(args: {
       if (who && start) who.months.add(anonymiser.date(start, 'start', `Patient/${who.id}`).slice(0, 7));
     });
   }
+  // persons per ICD-10 category, each counted once: a category fewer than k persons have is rare
+  const holders = new Map<string, number>();
   if (req.types.includes('Condition')) {
     await each('Condition', (c) => {
       const who = personIn(c);
-      if (who) for (const ch of diagnosisChapters(c as { code?: { coding?: { system?: string; code?: string }[] } })) who.chapters[ch] = (who.chapters[ch] ?? 0) + 1;
+      if (!who) return;
+      const coded = c as { code?: { coding?: { system?: string; code?: string }[] } };
+      for (const ch of diagnosisChapters(coded)) who.chapters[ch] = (who.chapters[ch] ?? 0) + 1;
+      for (const cat of diagnosisCategories(coded)) {
+        who.categories ??= new Set();
+        if (who.categories.has(cat)) continue;
+        who.categories.add(cat);
+        holders.set(cat, (holders.get(cat) ?? 0) + 1);
+      }
     });
   }
   const population: PersonQi[] = [];
-  for (const { months, chapters, ...p } of people.values()) population.push({ ...p, visits: visitBand(months.size), diagnosis: primaryChapter(chapters) });
+  for (const { months, chapters, categories, ...p } of people.values()) {
+    const rare = [...(categories ?? [])].some((cat) => (holders.get(cat) ?? 0) < policy.k) ? 'yes' : 'no';
+    population.push({ ...p, visits: visitBand(months.size), rare, diagnosis: primaryChapter(chapters) });
+  }
   people.clear();
   population.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const hash = createHash('sha256');

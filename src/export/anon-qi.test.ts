@@ -1,4 +1,4 @@
-import { birthKey, decadeOf, diagnosisChapters, primaryChapter, regionKey, releasedAddress, releasedBirth, visitBand } from './anon-qi';
+import { birthKey, decadeOf, diagnosisCategories, diagnosisChapters, primaryChapter, regionKey, releasedAddress, releasedBirth, visitBand } from './anon-qi';
 
 const AT = '2026-12-02T10:00:00Z';
 
@@ -48,6 +48,8 @@ describe('visits and diagnoses', () => {
   it('takes the ICD-10 chapter of a Condition and the chapter of most of a person\'s', () => {
     const c = { code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'e11.9' }, { system: 'http://snomed.info/sct', code: '44054006' }] } };
     expect(diagnosisChapters(c)).toEqual(['E']);
+    expect(diagnosisCategories(c)).toEqual(['E11']);
+    expect(diagnosisCategories({ code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cn', code: 'J06.900' }] } })).toEqual(['J06']);
     expect(primaryChapter({ E: 2, I: 3 })).toBe('I');
     expect(primaryChapter({ J: 1, E: 1 })).toBe('E');
     expect(primaryChapter({})).toBe('-');

@@ -78,6 +78,11 @@ export function diagnosisChapters(condition: { code?: { coding?: { system?: stri
   return (condition.code?.coding ?? []).filter((c) => /icd-10/i.test(c.system ?? '') && /^[A-Z]/i.test(c.code ?? '')).map((c) => (c.code as string)[0].toUpperCase());
 }
 
+/** The ICD-10 categories (the code's first three characters, `E11` of `E11.9`) a Condition carries. */
+export function diagnosisCategories(condition: { code?: { coding?: { system?: string; code?: string }[] } }): string[] {
+  return (condition.code?.coding ?? []).filter((c) => /icd-10/i.test(c.system ?? '') && /^[A-Z]\d\d/i.test(c.code ?? '')).map((c) => (c.code as string).slice(0, 3).toUpperCase());
+}
+
 /** A person's sensitive value: the chapter of most of their diagnoses (ties: the first letter), `-` for none. */
 export function primaryChapter(counts: Record<string, number>): string {
   let best = '-';
@@ -96,6 +101,8 @@ export interface PersonQi {
   /** The region key at each region level. */
   region: string[];
   visits: string;
+  /** `yes`: one of the person's diagnosis categories is rare in the population. */
+  rare: string;
   diagnosis: string;
 }
 
@@ -104,6 +111,7 @@ export const DIMENSIONS: Dimension<PersonQi>[] = [
   { name: 'sex', levels: ['administrative gender'], value: (p) => p.sex },
   { name: 'region', levels: REGION_LEVELS, value: (p, l) => p.region[l] },
   { name: 'visitMonths', levels: ['months with a visit: 0, 1, 2-3, 4-7, 8+'], value: (p) => p.visits },
+  { name: 'rareDiagnosis', levels: ['an ICD-10 category fewer than k persons have: yes or no'], value: (p) => p.rare },
 ];
 
 export const SENSITIVE = { name: 'diagnosisChapter', value: (p: PersonQi) => p.diagnosis };

@@ -47,7 +47,7 @@ export class Anonymiser {
   }
 
   /** A Patient's class key parts at every level (what the measuring pass keeps of it). */
-  personQi(resource: Resource): Omit<PersonQi, 'visits' | 'diagnosis'> {
+  personQi(resource: Resource): Omit<PersonQi, 'visits' | 'rare' | 'diagnosis'> {
     const patient = resource as unknown as Patient;
     const person = `Patient/${patient.id}`;
     const birthDate = patient.birthDate ? this.date(patient.birthDate, 'birthDate', person) : undefined;

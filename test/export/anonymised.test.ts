@@ -9,8 +9,8 @@ import { ASYNC, asText, FHIR_JSON, ndjson, pathOf, poll } from './helpers';
 
 /**
  * `_deid=anonymised` end to end. The population: 30 persons in classes of 3 and 6 once births are
- * banded by five years, each class with three diagnosis chapters, and one person nobody resembles
- * (born 1931, a man, in the second region). The risk report is checked against what the released
+ * banded by five years, each class with three diagnosis chapters, one of them with a diagnosis
+ * nobody else has, and one person nobody resembles (born 1931, a man, in the second region). The risk report is checked against what the released
  * files themselves show, recomputed here without the server's risk code.
  */
 let t: Awaited<ReturnType<typeof startSmartServer>>;
@@ -22,10 +22,11 @@ const ICD10 = 'http://hl7.org/fhir/sid/icd-10';
 const K = 3;
 
 const population: R[] = [];
-function person(id: string, gender: string, birthDate: string, district: string, starts: string[], chapter: string) {
+function person(id: string, gender: string, birthDate: string, district: string, starts: string[], chapter: string, rare?: string) {
   population.push({ resourceType: 'Patient', id, name: [{ text: `Name ${id}` }], identifier: [{ system: 'urn:example:min', value: `MIN-${id}` }], gender, birthDate, address: [{ line: ['1 Road'], district, country: 'CN' }] });
   starts.forEach((start, i) => population.push({ resourceType: 'Encounter', id: `${id}-e${i}`, status: 'finished', class: { code: 'AMB' }, subject: { reference: `Patient/${id}` }, period: { start } }));
   population.push({ resourceType: 'Condition', id: `${id}-dx`, subject: { reference: `Patient/${id}` }, code: { coding: [{ system: ICD10, code: `${chapter}11` }], text: 'written by hand' } });
+  if (rare) population.push({ resourceType: 'Condition', id: `${id}-rare`, subject: { reference: `Patient/${id}` }, code: { coding: [{ system: ICD10, code: rare }] } });
   population.push({ resourceType: 'Observation', id: `${id}-o`, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: `Patient/${id}` }, effectiveDateTime: '2026-03-10T09:30:00+08:00', valueQuantity: { value: 70 } });
 }
 const ONE_VISIT = ['2026-03-10T08:00:00+08:00'];
@@ -34,7 +35,9 @@ const TWO_MONTHS = ['2026-03-10T08:00:00+08:00', '2026-03-25T08:00:00+08:00', '2
 const CHAPTERS = ['E', 'I', 'J'];
 for (const gender of ['female', 'male']) {
   for (const [v, starts] of [ONE_VISIT, TWO_MONTHS].entries()) {
-    for (let j = 0; j < 6; j++) person(`a-${gender}-${v}-${j}`, gender, `${1970 + (j % 5)}-0${1 + j}-1${j}`, j % 2 ? '110105' : '110108', starts, CHAPTERS[j % 3]);
+    // one woman of the first class also has a rare diagnosis (Q87.4): a class of her own
+    const rare = (j: number) => (gender === 'female' && v === 0 && j === 5 ? 'Q87.4' : undefined);
+    for (let j = 0; j < 6; j++) person(`a-${gender}-${v}-${j}`, gender, `${1970 + (j % 5)}-0${1 + j}-1${j}`, j % 2 ? '110105' : '110108', starts, CHAPTERS[j % 3], rare(j));
   }
 }
 for (const [v, starts] of [ONE_VISIT, TWO_MONTHS].entries()) for (let j = 0; j < 3; j++) person(`b-${v}-${j}`, 'female', `${1980 + j}-07-01`, '310104', starts, CHAPTERS[j]);
@@ -78,12 +81,20 @@ function classesOf(files: Awaited<ReturnType<typeof exportAs>>) {
     months.set(who, set);
   }
   const chapters = new Map<string, Record<string, number>>();
+  const categories = new Map<string, Set<string>>();
   for (const c of files.of('Condition')) {
     const who = (c.subject as { reference: string }).reference;
     const counts = chapters.get(who) ?? {};
-    for (const coding of (c.code as { coding: { system: string; code: string }[] }).coding) if (coding.system === ICD10) counts[coding.code[0]] = (counts[coding.code[0]] ?? 0) + 1;
+    for (const coding of (c.code as { coding: { system: string; code: string }[] }).coding) {
+      if (coding.system !== ICD10) continue;
+      counts[coding.code[0]] = (counts[coding.code[0]] ?? 0) + 1;
+      const holders = categories.get(coding.code.slice(0, 3)) ?? new Set<string>();
+      holders.add(who);
+      categories.set(coding.code.slice(0, 3), holders);
+    }
     chapters.set(who, counts);
   }
+  const rareFor = (ref: string) => [...categories.values()].some((holders) => holders.has(ref) && holders.size < K);
   const band = (n: number) => (n <= 1 ? String(n) : n <= 3 ? '2-3' : n <= 7 ? '4-7' : '8+');
   const classes = new Map<string, { members: string[]; chapters: Set<string> }>();
   for (const p of files.of('Patient')) {
@@ -93,7 +104,7 @@ function classesOf(files: Awaited<ReturnType<typeof exportAs>>) {
     const region = ((p.address as Record<string, string>[] | undefined) ?? []).map((a) => Object.keys(a).filter((k) => k !== 'use' && k !== 'type').sort().map((k) => `${k}=${a[k]}`).join(',')).sort().join('|');
     const counts = chapters.get(ref) ?? {};
     const top = Object.keys(counts).sort((x, y) => counts[y] - counts[x] || (x < y ? -1 : 1))[0] ?? 'none';
-    const key = [birth, p.gender ?? '', region, band(months.get(ref)?.size ?? 0)].join(' / ');
+    const key = [birth, p.gender ?? '', region, band(months.get(ref)?.size ?? 0), rareFor(ref)].join(' / ');
     const c = classes.get(key) ?? { members: [], chapters: new Set<string>() };
     c.members.push(ref);
     c.chapters.add(top);
@@ -113,14 +124,14 @@ describe('export with _deid=anonymised', () => {
     const released = files.of('Patient').length;
     const kMin = Math.min(...classes.map((c) => c.members.length));
     const lMin = Math.min(...classes.map((c) => c.chapters.size));
-    expect(released).toBe(30);
+    expect(released).toBe(29);
     expect(kMin).toBeGreaterThanOrEqual(K);
     expect(files.report).toMatchObject({
       met: true,
       persons: 31,
       released,
-      suppressed: 1,
-      suppressedBelowK: 1,
+      suppressed: 2,
+      suppressedBelowK: 2,
       classes: classes.length,
       kMin,
       maxRisk: Math.round((1 / kMin) * 1e6) / 1e6,
@@ -128,27 +139,27 @@ describe('export with _deid=anonymised', () => {
       lMin,
       failed: [],
       policy: { k: K, l: 2, maxAverageRisk: 0.34, maxSuppression: 0.1, dates: 'month' },
-      quasiIdentifiers: ['birth', 'sex', 'region', 'visitMonths'],
+      quasiIdentifiers: ['birth', 'sex', 'region', 'visitMonths', 'rareDiagnosis'],
       sensitiveAttribute: 'diagnosisChapter',
     });
-    expect(files.report.suppressionRate).toBeCloseTo(1 / 31, 5);
+    expect(files.report.suppressionRate).toBeCloseTo(2 / 31, 5);
     // years alone would leave classes of one or two: births went to five-year bands, regions stayed at the county
     expect(files.report.generalisation).toMatchObject({ birth: { level: 1, releases: '5-year band' }, region: { level: 0 } });
-    expect(classes.map((c) => c.members.length).sort()).toEqual([3, 3, 6, 6, 6, 6]);
+    expect(classes.map((c) => c.members.length).sort()).toEqual([3, 3, 5, 6, 6, 6]);
     expect(files.report.benchmarks).toContainEqual({ benchmark: 'persons per sex', category: 'male', source: 13, released: 12, relativeError: 0.076923 });
-    expect(files.report.benchmarks).toContainEqual({ benchmark: 'persons per birth decade', category: '1970s', source: 24, released: 24, relativeError: 0 });
+    expect(files.report.benchmarks).toContainEqual({ benchmark: 'persons per birth decade', category: '1970s', source: 24, released: 23, relativeError: 0.041667 });
   });
 
-  it('never releases the one person born 1931 in the second region: nothing of theirs is in any file', () => {
+  it('never releases the one person born 1931 in the second region, nor the one with a rare diagnosis: nothing of theirs is in any file', () => {
     const key = recipientKey(serverSecret(t.dataDir), 'analyst');
-    const unique = pseudonym(key, 'Patient', 'unique-1931');
-    expect(files.raw).not.toContain(unique);
+    for (const id of ['unique-1931', 'a-female-0-5']) expect(files.raw).not.toContain(pseudonym(key, 'Patient', id));
+    expect(files.raw).toContain(pseudonym(key, 'Patient', 'a-female-0-4'));
     const inFile = (type: string) => files.of(type).map((r) => (r.subject as { reference: string }).reference);
     const patients = new Set(files.of('Patient').map((p) => `Patient/${p.id}`));
     for (const type of ['Encounter', 'Condition', 'Observation']) for (const ref of inFile(type)) expect(patients).toContain(ref);
-    expect(files.of('Condition')).toHaveLength(30);
-    expect(files.of('Encounter')).toHaveLength(12 * 1 + 12 * 3 + 3 + 3 * 3);
-    expect(files.raw).not.toMatch(/"C11"|1931|MIN-|Name |written by hand|1 Road/);
+    expect(files.of('Condition')).toHaveLength(29);
+    expect(files.of('Encounter')).toHaveLength(11 * 1 + 12 * 3 + 3 + 3 * 3);
+    expect(files.raw).not.toMatch(/"C11"|Q87|1931|MIN-|Name |written by hand|1 Road/);
   });
 
   it('releases Patients cut to their quasi-identifiers, dates to the month, and labels what it did', () => {
@@ -181,9 +192,9 @@ describe('export with _deid=anonymised', () => {
 
   it('leaves a suppressed person out of a by-patient export too, header and all', async () => {
     const byPatient = await exportAs('/fhir/Patient/$export?_type=Patient,Condition&organizeOutputBy=Patient&_deid=anonymised');
-    expect(byPatient.of('Parameters')).toHaveLength(30);
-    expect(byPatient.of('Patient')).toHaveLength(30);
-    expect(byPatient.report).toMatchObject({ met: true, suppressed: 1 });
+    expect(byPatient.of('Parameters')).toHaveLength(29);
+    expect(byPatient.of('Patient')).toHaveLength(29);
+    expect(byPatient.report).toMatchObject({ met: true, suppressed: 2 });
   });
 
   it('fails a release that cannot meet the policy: no data file, the reason in error, the report beside it', async () => {
@@ -230,14 +241,14 @@ describe('export with _deid=anonymised', () => {
   it('resumes an interrupted job from its last page when it measures the same population again', async () => {
     const { outcome, status } = await interrupted(async () => undefined);
     expect(outcome).toBe('completed');
-    expect(status.body.extension[RISK_REPORT_URL]).toMatchObject({ met: true, released: 30, suppressed: 1 });
+    expect(status.body.extension[RISK_REPORT_URL]).toMatchObject({ met: true, released: 29, suppressed: 2 });
     let raw = '';
     for (const f of status.body.output) raw += (await t.http.get(pathOf(f.url)).set('Authorization', bearer(analyst)).buffer(true).parse(asText)).body as string;
     const resources = ndjson(raw);
     const patients = resources.filter((r) => r.resourceType === 'Patient').map((r) => r.id);
-    expect(patients).toHaveLength(30);
-    expect(new Set(patients).size).toBe(30);
-    expect(resources.filter((r) => r.resourceType === 'Condition')).toHaveLength(30);
+    expect(patients).toHaveLength(29);
+    expect(new Set(patients).size).toBe(29);
+    expect(resources.filter((r) => r.resourceType === 'Condition')).toHaveLength(29);
   });
 
   it('fails an interrupted job whose population changed before it resumed: its first files were cut to the first measurement', async () => {
