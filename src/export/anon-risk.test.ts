@@ -16,6 +16,8 @@ describe('measureAt', () => {
     const d = measureAt(pop, dims, [0, 0], dx, loose);
     expect(d.suppressed.map((p) => p.id)).toEqual(['c0']);
     expect(d.measurement).toMatchObject({ persons: 11, released: 10, suppressed: 1, classes: 2, kMin: 4, maxRisk: 0.25, averageRisk: 0.2, lMin: 1 });
+    // the release is 2 E, 2 I, 6 J; the 1970 class 2 E, 2 I: (|.5-.2| + |.5-.2| + |0-.6|) / 2 (the all-J class is 0.4 away)
+    expect(d.measurement.tMax).toBeCloseTo(0.6, 6);
     expect(d.measurement.suppressionRate).toBeCloseTo(1 / 11, 5);
     expect(d.measurement.failed).toEqual([]);
   });

@@ -47,6 +47,12 @@ export interface Measurement {
   averageRisk: number;
   /** The fewest distinct sensitive values in a released class. */
   lMin: number;
+  /**
+   * t-closeness, reported, not enforced: the largest distance between a released class's
+   * distribution of sensitive values and the whole release's (equal-distance EMD, i.e. half the sum
+   * of absolute differences; 0 when every class looks like the release).
+   */
+  tMax: number;
   /** Mean information loss of the generalisation over the quasi-identifiers (0: none, 1: all removed). */
   informationLoss: number;
   benchmarks: { benchmark: string; category: string; source: number; released: number; relativeError: number }[];
@@ -80,6 +86,7 @@ export function measureAt<P>(people: P[], dims: Dimension<P>[], levels: number[]
   let kMin = Infinity;
   let lMin = Infinity;
   const releasedSet = new Set<P>();
+  const releasedClasses: P[][] = [];
   for (const members of classes.values()) {
     const l = new Set(members.map(sensitive)).size;
     if (members.length < t.k || l < t.l) {
@@ -88,6 +95,7 @@ export function measureAt<P>(people: P[], dims: Dimension<P>[], levels: number[]
       continue;
     }
     kept++;
+    releasedClasses.push(members);
     released += members.length;
     kMin = Math.min(kMin, members.length);
     lMin = Math.min(lMin, l);
@@ -122,12 +130,30 @@ export function measureAt<P>(people: P[], dims: Dimension<P>[], levels: number[]
       maxRisk: round(maxRisk),
       averageRisk: round(averageRisk),
       lMin: released ? lMin : 0,
+      tMax: round(closeness(releasedClasses, sensitive)),
       informationLoss: round(informationLoss),
       benchmarks: rows,
       maxRelativeError: rows.reduce((m, r) => Math.max(m, r.relativeError), 0),
       failed,
     },
   };
+}
+
+function closeness<P>(classes: P[][], sensitive: (p: P) => string): number {
+  const dist = (members: P[]) => {
+    const d = new Map<string, number>();
+    for (const m of members) d.set(sensitive(m), (d.get(sensitive(m)) ?? 0) + 1 / members.length);
+    return d;
+  };
+  const whole = dist(classes.flat());
+  let t = 0;
+  for (const members of classes) {
+    const d = dist(members);
+    let sum = 0;
+    for (const [v, q] of whole) sum += Math.abs((d.get(v) ?? 0) - q);
+    t = Math.max(t, sum / 2);
+  }
+  return t;
 }
 
 /** Loss of a level: the share of the ladder climbed (a dimension with one level loses nothing). */

@@ -96,7 +96,7 @@ function classesOf(files: Awaited<ReturnType<typeof exportAs>>) {
   }
   const rareFor = (ref: string) => [...categories.values()].some((holders) => holders.has(ref) && holders.size < K);
   const band = (n: number) => (n <= 1 ? String(n) : n <= 3 ? '2-3' : n <= 7 ? '4-7' : '8+');
-  const classes = new Map<string, { members: string[]; chapters: Set<string> }>();
+  const classes = new Map<string, { members: string[]; chapters: Set<string>; tops: string[] }>();
   for (const p of files.of('Patient')) {
     const ref = `Patient/${p.id}`;
     const ext = (p.extension as { valuePeriod: { start?: string; end: string } }[] | undefined)?.[0]?.valuePeriod;
@@ -105,9 +105,10 @@ function classesOf(files: Awaited<ReturnType<typeof exportAs>>) {
     const counts = chapters.get(ref) ?? {};
     const top = Object.keys(counts).sort((x, y) => counts[y] - counts[x] || (x < y ? -1 : 1))[0] ?? 'none';
     const key = [birth, p.gender ?? '', region, band(months.get(ref)?.size ?? 0), rareFor(ref)].join(' / ');
-    const c = classes.get(key) ?? { members: [], chapters: new Set<string>() };
+    const c = classes.get(key) ?? { members: [], chapters: new Set<string>(), tops: [] };
     c.members.push(ref);
     c.chapters.add(top);
+    c.tops.push(top);
     classes.set(key, c);
   }
   return classes;
@@ -124,6 +125,9 @@ describe('export with _deid=anonymised', () => {
     const released = files.of('Patient').length;
     const kMin = Math.min(...classes.map((c) => c.members.length));
     const lMin = Math.min(...classes.map((c) => c.chapters.size));
+    const share = (values: string[]) => values.reduce((m, v) => m.set(v, (m.get(v) ?? 0) + 1 / values.length), new Map<string, number>());
+    const whole = share(classes.flatMap((c) => c.tops));
+    const tMax = Math.max(...classes.map((c) => [...whole].reduce((sum, [v, q]) => sum + Math.abs((share(c.tops).get(v) ?? 0) - q), 0) / 2));
     expect(released).toBe(29);
     expect(kMin).toBeGreaterThanOrEqual(K);
     expect(files.report).toMatchObject({
@@ -137,6 +141,7 @@ describe('export with _deid=anonymised', () => {
       maxRisk: Math.round((1 / kMin) * 1e6) / 1e6,
       averageRisk: Math.round((classes.length / released) * 1e6) / 1e6,
       lMin,
+      tMax: Math.round(tMax * 1e6) / 1e6,
       failed: [],
       policy: { k: K, l: 2, maxAverageRisk: 0.34, maxSuppression: 0.1, dates: 'month' },
       quasiIdentifiers: ['birth', 'sex', 'region', 'visitMonths', 'rareDiagnosis'],
