@@ -15,6 +15,8 @@ export interface RiskReport extends Measurement {
   policy: AnonymisedPolicy;
   quasiIdentifiers: string[];
   sensitiveAttribute: string;
+  /** Whether l-diversity was required: only when the sensitive attribute is released (Conditions are exported). */
+  lApplied: boolean;
   /** Every threshold holds: the files are released. */
   met: boolean;
 }
@@ -95,8 +97,10 @@ export async function measureRelease(args: {
   population.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const hash = createHash('sha256');
   for (const p of population) hash.update(JSON.stringify(p)).update('\n');
-  const decision = await chooseOffThread({ population, policy });
-  const report: RiskReport = { policy, quasiIdentifiers: DIMENSIONS.map((d) => d.name), sensitiveAttribute: SENSITIVE.name, met: decision.met, ...decision.measurement };
+  // without Conditions in the files the diagnosis is not released: no class can give it away
+  const lApplied = req.types.includes('Condition');
+  const decision = await chooseOffThread({ population, policy: lApplied ? policy : { ...policy, l: 1 } });
+  const report: RiskReport = { policy, quasiIdentifiers: DIMENSIONS.map((d) => d.name), sensitiveAttribute: SENSITIVE.name, lApplied, met: decision.met, ...decision.measurement };
   const suppressed = [...decision.suppressed].sort();
   const [birthLevel, , regionLevel] = decision.levels;
   return {

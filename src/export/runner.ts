@@ -129,13 +129,14 @@ type Own = (r: Resource) => Resource | null;
 function lineShaper(deps: RunnerDeps, req: ExportRequest, transform: ((r: Resource) => Resource | null) | undefined): Shaper {
   return (record) => {
     const elements = elementsFor(req, record.resourceType);
-    let json = elements ? shapeResource(deps.ctx.registry, record.json as string, undefined, elements) : (record.json as string);
+    let json = record.json as string;
+    // de-identification judges the whole resource (whose it is, even when _elements leaves out the subject), then `_elements` shapes what it releases
     if (transform) {
       const out = transform(JSON.parse(json) as Resource);
       if (!out) return null;
       json = JSON.stringify(out);
     }
-    return json;
+    return elements ? shapeResource(deps.ctx.registry, json, undefined, elements) : json;
   };
 }
 

@@ -146,6 +146,7 @@ describe('export with _deid=anonymised', () => {
       policy: { k: K, l: 2, maxAverageRisk: 0.34, maxSuppression: 0.1, dates: 'month' },
       quasiIdentifiers: ['birth', 'sex', 'region', 'visitMonths', 'rareDiagnosis'],
       sensitiveAttribute: 'diagnosisChapter',
+      lApplied: true,
     });
     expect(files.report.suppressionRate).toBeCloseTo(2 / 31, 5);
     // years alone would leave classes of one or two: births went to five-year bands, regions stayed at the county
@@ -193,6 +194,16 @@ describe('export with _deid=anonymised', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.body).toEqual(report);
     expect((await t.http.get(pathOf(url)).set('Authorization', bearer(admin))).status).toBe(404);
+  });
+
+  it('leaves out a suppressed person\'s resources even when _elements leaves out their subject', async () => {
+    const shaped = await exportAs('/fhir/$export?_type=Patient,Encounter&_elements=Encounter.status&_deid=anonymised');
+    // no Condition is released: no diagnosis is rare, none can be given away (l is not required); the man born 1931 is still left out
+    expect(shaped.report).toMatchObject({ met: true, lApplied: false, suppressed: 1, persons: 31 });
+    expect(shaped.of('Encounter')).toHaveLength(12 * 1 + 12 * 3 + 3 + 3 * 3);
+    expect(shaped.raw).not.toContain(pseudonym(recipientKey(serverSecret(t.dataDir), 'analyst'), 'Encounter', 'unique-1931-e0'));
+    for (const e of shaped.of('Encounter')) expect(Object.keys(e).sort()).toEqual(['class', 'id', 'meta', 'resourceType', 'status']);
+    expect((shaped.of('Encounter')[0].meta as { tag: { code: string }[] }).tag.map((c) => c.code)).toEqual(['SUBSETTED']);
   });
 
   it('leaves a suppressed person out of a by-patient export too, header and all', async () => {
