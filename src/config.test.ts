@@ -45,6 +45,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
   });
 
+  it('reads the anonymised export policy, and refuses thresholds out of range', () => {
+    expect(loadConfig({}).export.anonymised).toEqual({ k: 11, maxAverageRisk: 0.05, l: 3, maxSuppression: 0.05, dates: 'month' });
+    const c = loadConfig({ EXPORT_ANON_K: '5', EXPORT_ANON_MAX_AVERAGE_RISK: '0.2', EXPORT_ANON_L: '2', EXPORT_ANON_MAX_SUPPRESSION: '0', EXPORT_ANON_DATES: 'shift' });
+    expect(c.export.anonymised).toEqual({ k: 5, maxAverageRisk: 0.2, l: 2, maxSuppression: 0, dates: 'shift' });
+    expect(() => loadConfig({ EXPORT_ANON_K: '1' })).toThrow(/EXPORT_ANON_K must be an integer between 2/);
+    expect(() => loadConfig({ EXPORT_ANON_MAX_AVERAGE_RISK: '5%' })).toThrow(/between 0 and 1/);
+    expect(() => loadConfig({ EXPORT_ANON_MAX_SUPPRESSION: '1.5' })).toThrow(/between 0 and 1/);
+    expect(() => loadConfig({ EXPORT_ANON_DATES: 'day' })).toThrow(/month, year or shift/);
+  });
+
   it('parses byte sizes', () => {
     expect(parseByteSize('512')).toBe(512);
     expect(parseByteSize('2kb')).toBe(2048);

@@ -84,6 +84,22 @@ export interface ExportConfig {
   retryAfterSeconds: number;
   /** In-process export workers (0: this process runs none). */
   workers: number;
+  /** The thresholds an `_deid=anonymised` release must meet. */
+  anonymised: AnonymisedPolicy;
+}
+
+/** The `_deid=anonymised` policy (src/export/anon-*.ts): what a release must meet, and how dates go. */
+export interface AnonymisedPolicy {
+  /** The smallest equivalence class released (k-anonymity over the quasi-identifiers). */
+  k: number;
+  /** The highest average prosecutor risk: classes / persons released. */
+  maxAverageRisk: number;
+  /** The fewest distinct diagnosis chapters in every class released (distinct l-diversity). */
+  l: number;
+  /** The largest share of persons that may be left out to reach the rest. */
+  maxSuppression: number;
+  /** Dates cut to their month or year, or shifted per person (intervals kept). */
+  dates: 'month' | 'year' | 'shift';
 }
 
 export class ConfigError extends Error {}
@@ -98,6 +114,20 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return n;
+}
+
+function fractionVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw.trim()) || !(n >= 0 && n <= 1)) throw new ConfigError(`${name} must be a number between 0 and 1, got "${raw}"`);
+  return n;
+}
+
+function anonDates(raw: string | undefined): AnonymisedPolicy['dates'] {
+  const v = raw || 'month';
+  if (v !== 'month' && v !== 'year' && v !== 'shift') throw new ConfigError(`EXPORT_ANON_DATES must be month, year or shift, got "${raw}"`);
+  return v;
 }
 
 /** Parses sizes like "10mb", "512kb" or a plain number of bytes. */
@@ -166,6 +196,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pagePauseMs: intVar(env, 'EXPORT_PAGE_PAUSE_MS', 0, 0, 60_000),
       retryAfterSeconds: intVar(env, 'EXPORT_RETRY_AFTER', 2, 1, 3600),
       workers: intVar(env, 'EXPORT_WORKERS', 1, 0, 16),
+      anonymised: {
+        k: intVar(env, 'EXPORT_ANON_K', 11, 2, 1000),
+        maxAverageRisk: fractionVar(env, 'EXPORT_ANON_MAX_AVERAGE_RISK', 0.05),
+        l: intVar(env, 'EXPORT_ANON_L', 3, 1, 26),
+        maxSuppression: fractionVar(env, 'EXPORT_ANON_MAX_SUPPRESSION', 0.05),
+        dates: anonDates(env.EXPORT_ANON_DATES),
+      },
     },
   };
 }

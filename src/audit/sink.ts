@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { AuditEvent } from '../fhir/types';
+import { spawnWorker } from '../workers/spawn';
 import type { AuditAppender } from './appender';
 
 /** Where the writer hands its batches: the audit worker thread, or an appender in this thread. */
@@ -84,7 +85,7 @@ export class WorkerSink implements AuditSink {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = spawn(path.join(__dirname, `worker${path.extname(__filename)}`), this.data);
+    const worker = spawnWorker(path.join(__dirname, `worker${path.extname(__filename)}`), this.data);
     worker.on('message', (reply: Reply) => {
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);
@@ -103,18 +104,4 @@ export class WorkerSink implements AuditSink {
     this.worker = worker;
     return worker;
   }
-}
-
-/**
- * The worker from its built JavaScript; under the tests, where only the TypeScript exists, through a
- * require hook that compiles it with swc (a development dependency) as jest does.
- */
-function spawn(file: string, workerData: AuditWorkerData): Worker {
-  if (file.endsWith('.js')) return new Worker(file, { workerData });
-  const boot = `
-    const fs = require('node:fs');
-    const { transformSync } = require('@swc/core');
-    require.extensions['.ts'] = (m, f) => m._compile(transformSync(fs.readFileSync(f, 'utf8'), { filename: f, jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }).code, f);
-    require(${JSON.stringify(file)});`;
-  return new Worker(boot, { eval: true, workerData });
 }

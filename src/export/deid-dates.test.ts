@@ -1,4 +1,4 @@
-import { ageOn, bandBirthDate, shiftDate, shiftDates } from './deid-dates';
+import { ageOn, bandBirthDate, shiftDate, shiftDates, truncateDate, truncateDates } from './deid-dates';
 
 describe('date shifting', () => {
   it('moves each FHIR date form by whole days in its own precision', () => {
@@ -41,5 +41,23 @@ describe('date shifting', () => {
     expect(bandBirthDate('1936-05-31', '2026-05-31T00:00:00Z')).toBe('1936');
     expect(bandBirthDate('1920-02-02', '2026-05-31T00:00:00Z')).toBe('1936');
     expect(bandBirthDate('1980', '2026-05-31T00:00:00Z')).toBeUndefined();
+  });
+});
+
+describe('date truncation', () => {
+  it('cuts dates and dateTimes to the month or year, and instants to the first instant of it', () => {
+    expect(truncateDate('2026-02-28T08:00:00+08:00', 'month', 'effectiveDateTime')).toBe('2026-02');
+    expect(truncateDate('2026-02-28', 'year', 'birthDate')).toBe('2026');
+    expect(truncateDate('2026-02-28T09:00:00.123Z', 'month', 'issued')).toBe('2026-02-01T00:00:00Z');
+    expect(truncateDate('2026-02-28T09:00:00Z', 'year', 'lastUpdated')).toBe('2026-01-01T00:00:00Z');
+    // a bare year only where the element is a date; anything else is not a date
+    expect(truncateDate('1980', 'month', 'birthDate')).toBe('1980');
+    expect(truncateDate('1980', 'month', 'value')).toBeUndefined();
+    expect(truncateDate('not a date', 'month', 'start')).toBeUndefined();
+  });
+  it('walks the resource, leaving ids and codes alone', () => {
+    const r = { id: '2026-02-28', period: { start: '2026-02-27T20:00:00+08:00', end: '2026-03-03' }, code: '2026-01' };
+    expect(truncateDates(r, 'month')).toEqual({ resource: { id: '2026-02-28', period: { start: '2026-02', end: '2026-03' }, code: '2026-01' }, changed: true });
+    expect(truncateDates({ period: { start: '2026-02' } }, 'month').changed).toBe(false);
   });
 });

@@ -45,6 +45,38 @@ export function shiftDates<T>(resource: T, days: number): { resource: T; changed
   return { resource: walk(resource, '') as T, changed };
 }
 
+/** Elements of type instant, which must keep a time: cut to the first instant of the month or year. */
+const INSTANT_KEYS = new Set(['lastUpdated', 'issued', 'timestamp', 'recorded', 'when']);
+
+/** One FHIR date/dateTime/instant cut to its month or year; undefined: not one. */
+export function truncateDate(value: string, precision: 'month' | 'year', key = ''): string | undefined {
+  const m = DATE_TIME.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, , time] = m;
+  if (!mo && !YEAR_KEYS.test(key)) return undefined;
+  const month = precision === 'month' && mo ? mo : undefined;
+  if (time && INSTANT_KEYS.has(key)) return `${y}-${month ?? '01'}-01T00:00:00Z`;
+  return month ? `${y}-${month}` : y;
+}
+
+/** Every date in the resource cut to `precision`; whether any changed. */
+export function truncateDates<T>(resource: T, precision: 'month' | 'year'): { resource: T; changed: boolean } {
+  let changed = false;
+  const walk = (v: unknown, key: string): unknown => {
+    if (typeof v === 'string') {
+      if (SKIP_KEYS.has(key)) return v;
+      const s = truncateDate(v, precision, key);
+      if (s === undefined || s === v) return v;
+      changed = true;
+      return s;
+    }
+    if (Array.isArray(v)) return v.map((x) => walk(x, key));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+    return v;
+  };
+  return { resource: walk(resource, '') as T, changed };
+}
+
 /** Age in whole years on `at` of someone born on `birthDate` (any precision, taken at its earliest). */
 export function ageOn(birthDate: string, at: string): number {
   const [y, m = '01', d = '01'] = birthDate.slice(0, 10).split('-');

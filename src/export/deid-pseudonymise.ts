@@ -7,7 +7,7 @@ import { prune, removeDirectIdentifiers } from './deid-remove';
 
 export const SECURITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue';
 const LABELS = { PSEUDED: 'pseudonymized', MASKED: 'masked', REDACTED: 'redacted' } as const;
-type Label = keyof typeof LABELS;
+export type Label = keyof typeof LABELS;
 
 /** Strings that are identifiers of things, not text about a person. */
 const NOT_TEXT = new Set(['id', 'reference', 'system', 'code', 'url', 'version', 'versionId', 'resourceType']);
@@ -40,7 +40,7 @@ export function personOf(resource: Resource): string {
   return any ?? `${resource.resourceType}/${resource.id}`;
 }
 
-function redactStrings<T>(resource: T): { resource: T; changed: boolean } {
+export function redactStrings<T>(resource: T): { resource: T; changed: boolean } {
   let changed = false;
   const walk = (v: unknown, key: string): unknown => {
     if (typeof v === 'string') {
@@ -56,7 +56,7 @@ function redactStrings<T>(resource: T): { resource: T; changed: boolean } {
   return { resource: walk(resource, '') as T, changed };
 }
 
-function tag(resource: Resource, labels: Label[]): Resource {
+export function tag(resource: Resource, labels: Label[]): Resource {
   if (!labels.length) return resource;
   const security = [...(resource.meta?.security ?? [])];
   for (const code of labels) if (!security.some((c) => c.system === SECURITY_SYSTEM && c.code === code)) security.push({ system: SECURITY_SYSTEM, code, display: LABELS[code] });

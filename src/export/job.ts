@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { OperationOutcome } from '../fhir/types';
+import type { PersistedRelease } from './anon-measure';
 
 /** One NDJSON file of an export: output of a type, OperationOutcomes (`error`), or deletions (Bundles). */
 export interface ExportFile {
@@ -26,9 +27,14 @@ export interface ExportProgress {
   files: ExportFile[];
   /** Resources written so far. */
   exported: number;
+  /** `_deid=anonymised`: what the measuring pass decided, and its risk report. */
+  anonymised?: PersistedRelease;
 }
 
 export const EXPORT_KIND = 'export';
+
+/** The risk report of an anonymised job, a JSON file beside its NDJSON files. */
+export const RISK_REPORT_FILE = 'risk-report.json';
 
 export const initialProgress = (): ExportProgress => ({ phase: 'output', typeIndex: 0, files: [], exported: 0 });
 

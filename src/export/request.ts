@@ -145,6 +145,12 @@ export function parseKickoff(
     });
   }
 
+  if (deid === 'anonymised') {
+    // the risk is measured per person over the Patients released, over one release: not over increments
+    if (!types.includes('Patient')) throw new FhirError('invalid', 'FHIR-0400-EXPORT-DEID', '_deid=anonymised needs Patient among the exported types: the risk is measured over the persons released', { code: 'not-supported' });
+    if (since) throw new FhirError('invalid', 'FHIR-0400-EXPORT-DEID', '_deid=anonymised cannot be combined with _since: the risk of linking increments is not measured', { code: 'not-supported' });
+  }
+
   const typeFilters: Record<string, string[]> = {};
   for (const filter of params.get('_typeFilter') ?? []) {
     const m = /^([A-Z][A-Za-z]+)\?(.+)$/s.exec(filter);

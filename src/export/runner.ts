@@ -1,4 +1,5 @@
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isFhirError } from '../fhir/errors';
@@ -10,8 +11,10 @@ import type { Predicate } from '../search/plan';
 import { shapeResource } from '../search/summary';
 import type { JobRecord, JobStore } from '../storage/jobs';
 import { InvalidCursorError, type Store, type VersionRecord } from '../storage/port';
+import { measureRelease, sameRelease } from './anon-measure';
+import type { Anonymiser, Release } from './deid-anonymise';
 import { ExportFiles, ResumeError } from './files';
-import { jobDir, outcome, type ExportProgress } from './job';
+import { jobDir, outcome, RISK_REPORT_FILE, type ExportProgress } from './job';
 import { aboutPatients, deletedBelongs, elementsFor, typeWhere, type PlanContext } from './plan';
 import type { ExportRequest, PersistedGrant } from './request';
 
@@ -25,8 +28,10 @@ export interface RunnerDeps {
   jobs: JobStore;
   /** Compiles the grant of the token that started a job again. */
   rebuild(grant: PersistedGrant): Promise<Grant>;
-  /** A per-resource transform after `_elements` (de-identification); null drops the resource. */
-  transform?(req: ExportRequest, job: JobRecord): ((resource: Resource) => Resource | null) | undefined;
+  /** A per-resource transform after `_elements` (de-identification); null drops the resource. `release`: what an anonymised job's measuring pass decided. */
+  transform?(req: ExportRequest, job: JobRecord, release?: Release): ((resource: Resource) => Resource | null) | undefined;
+  /** The measurements of an `_deid=anonymised` job (without it such a job fails). */
+  anonymiser?(req: ExportRequest, job: JobRecord): Anonymiser;
   /** Where a job's files go (DATA_DIR/export/<id> by default). */
   dirOf?(job: JobRecord): string;
   /** Called after every page is recorded (progress display; tests step in between pages). */
@@ -59,27 +64,46 @@ export async function runExportJob(deps: RunnerDeps, job: JobRecord, worker: str
     await jobs.update(job.id, { state: 'failed', error: JSON.stringify(outcome('fatal', code, diagnostics)), expiresAt: now() + cfg.fileTtlSeconds * 1000 }, now(), worker);
     return 'failed' as const;
   };
+  const finish = async () => {
+    files.close('error');
+    p.phase = 'done';
+    const done = await jobs.update(job.id, { state: 'completed', progress: JSON.stringify(p), expiresAt: now() + cfg.fileTtlSeconds * 1000 }, now(), worker);
+    if (!done) throw new LeaseLost();
+    return 'completed' as const;
+  };
   try {
     if (job.attempts > MAX_ATTEMPTS) return await fail(`The export was interrupted ${job.attempts - 1} times and is given up; start it again`);
     await files.prepare();
     const store = new GuardedStore({ main: deps.store }, await deps.rebuild(req.grant), { registry: ctx.registry, baseUrl: ctx.baseUrl });
-    const transform = deps.transform?.(req, job);
-    const shape = lineShaper(deps, req, transform);
-    // what the runner writes itself (the organizeOutputBy header, deletions) goes through the transform too: it names resources
-    const own = (r: Resource): Resource => transform?.(r) ?? r;
     if (p.phase === 'output' && p.typeIndex === 0 && !p.cursor && p.files.length === 0 && req.refused.length) {
       const lines = req.refused.map((t) => JSON.stringify(outcome('error', 'forbidden', `${t} is not exported: the token has no read scope for it`)));
       await files.append('error', undefined, lines);
       await save();
     }
+    let release: Release | undefined;
+    if (req.deid === 'anonymised') {
+      if (!deps.anonymiser) return await fail('This runner cannot measure an anonymised release');
+      const measured = await measureRelease({ store, ctx, req, anonymiser: deps.anonymiser(req, job), policy: cfg.anonymised, pageSize: cfg.pageSize, renew: save });
+      if (!measured.persisted.report.met) measured.persisted.suppressed = [];
+      // a resumed job measures again: the files written so far were cut to the first decision
+      if (p.anonymised && !sameRelease(p.anonymised, measured.persisted)) return await fail('The data changed while this anonymised export was interrupted; start a new export to measure it again', 'processing');
+      p.anonymised = measured.persisted;
+      await fsp.writeFile(path.join(dir, RISK_REPORT_FILE), JSON.stringify(measured.persisted.report, null, 2) + '\n');
+      if (!measured.persisted.report.met) {
+        const why = `The anonymised release does not meet its policy (${measured.persisted.report.failed.join('; ')}); no data file is released`;
+        await files.append('error', undefined, [JSON.stringify(outcome('error', 'business-rule', why))]);
+        return await finish();
+      }
+      release = measured.release;
+    }
+    const transform = deps.transform?.(req, job, release);
+    const shape = lineShaper(deps, req, transform);
+    // what the runner writes itself (the organizeOutputBy header, deletions) goes through the transform too: it names resources
+    const own = (r: Resource): Resource | null => (transform ? transform(r) : r);
     if (req.organizeOutputBy === 'Patient') await byPatient(deps, store, req, p, files, shape, own, save);
     else await byType(deps, store, req, p, files, shape, save);
     if (req.since) await deletions(deps, store, req, p, files, own, save);
-    files.close('error');
-    p.phase = 'done';
-    const done = await jobs.update(job.id, { state: 'completed', progress: JSON.stringify(p), expiresAt: now() + cfg.fileTtlSeconds * 1000 }, now(), worker);
-    if (!done) throw new LeaseLost();
-    return 'completed';
+    return await finish();
   } catch (err) {
     if (err instanceof LeaseLost) {
       const current = await jobs.get(job.id);
@@ -100,18 +124,19 @@ export async function runExportJob(deps: RunnerDeps, job: JobRecord, worker: str
 
 type Shaper = (record: VersionRecord) => string | null;
 
-type Own = (r: Resource) => Resource;
+type Own = (r: Resource) => Resource | null;
 
 function lineShaper(deps: RunnerDeps, req: ExportRequest, transform: ((r: Resource) => Resource | null) | undefined): Shaper {
   return (record) => {
     const elements = elementsFor(req, record.resourceType);
-    let json = elements ? shapeResource(deps.ctx.registry, record.json as string, undefined, elements) : (record.json as string);
+    let json = record.json as string;
+    // de-identification judges the whole resource (whose it is, even when _elements leaves out the subject), then `_elements` shapes what it releases
     if (transform) {
       const out = transform(JSON.parse(json) as Resource);
       if (!out) return null;
       json = JSON.stringify(out);
     }
-    return json;
+    return elements ? shapeResource(deps.ctx.registry, json, undefined, elements) : json;
   };
 }
 
@@ -162,8 +187,9 @@ async function byPatient(deps: RunnerDeps, store: GuardedStore, req: ExportReque
       const write = async (out: string[]) => {
         if (!out.length) return;
         if (!started) {
-          const header: Parameters = { resourceType: 'Parameters', parameter: [{ name: 'header', valueReference: { reference: `Patient/${patient.id}` } }] };
-          out = [JSON.stringify(own(header)), ...out];
+          const header = own({ resourceType: 'Parameters', parameter: [{ name: 'header', valueReference: { reference: `Patient/${patient.id}` } }] } satisfies Parameters);
+          if (!header) return;
+          out = [JSON.stringify(header), ...out];
           started = true;
         }
         await files.append('output', undefined, out, true);
@@ -226,8 +252,8 @@ async function deletions(deps: RunnerDeps, store: GuardedStore, req: ExportReque
       entries.push({ request: { method: 'DELETE', url: `${type}/${r.id}` } });
     }
     if (entries.length) {
-      const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries };
-      await files.append('deleted', type, [JSON.stringify(own(bundle))]);
+      const bundle = own({ resourceType: 'Bundle', type: 'transaction', entry: entries } satisfies Bundle);
+      if (bundle) await files.append('deleted', type, [JSON.stringify(bundle)]);
     }
     if (page.next !== undefined) p.cursor = String(page.next);
     else {

@@ -13,13 +13,15 @@ import { systemGrant, type Grant } from '../guard/grant';
 import type { OperationHandler } from '../operations/registry';
 import { hasJobs, type JobRecord, type JobStore } from '../storage/jobs';
 import type { Store } from '../storage/port';
-import { EXPORT_KIND, initialProgress, jobDir, type ExportFile, type ExportProgress } from './job';
+import { EXPORT_KIND, initialProgress, jobDir, RISK_REPORT_FILE, type ExportFile, type ExportProgress } from './job';
 import { parseKickoff, type ExportRequest, type PersistedGrant } from './request';
 import { runExportJob, type RunnerDeps } from './runner';
-import { deidSupported, deidTransform } from './deid';
+import { deidAnonymiser, deidSupported, deidTransform } from './deid';
 
 export const STATUS_PATH = '$export-poll-status';
 export const FILE_PATH = '$export-file';
+/** The manifest extension that carries an anonymised release's risk report. */
+export const RISK_REPORT_URL = 'http://insured.example.org/fhir/StructureDefinition/deid-risk-report';
 
 /** A plain answer of the status and file endpoints (src/http/export-endpoints.ts sends it). */
 export interface AsyncAnswer {
@@ -60,7 +62,8 @@ export function createExportService(deps: { config: ServerContext['config']; reg
     store,
     jobs,
     rebuild: async (g: PersistedGrant) => ('token' in g ? resolve(g.token) : systemGrant(g.system)),
-    transform: (req, job) => (req.deid ? deidTransform(req.deid, job.owner, config, req.transactionTime) : undefined),
+    transform: (req, job, release) => (req.deid ? deidTransform(req.deid, job.owner, config, req.transactionTime, release) : undefined),
+    anonymiser: (req, job) => deidAnonymiser(job.owner, config, req.transactionTime),
   };
   const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const now = () => Date.now();
@@ -87,6 +90,8 @@ export function createExportService(deps: { config: ServerContext['config']; reg
       output: of('output'),
       ...(req.since ? { deleted: of('deleted') } : {}),
       error: of('error'),
+      // Bulk Data reserves `extension` for a server's own JSON object; the risk report is one
+      ...(p.anonymised ? { extension: { [RISK_REPORT_URL]: { url: fileUrl(job.id, RISK_REPORT_FILE), ...p.anonymised.report } } } : {}),
     };
   }
 
@@ -105,7 +110,7 @@ export function createExportService(deps: { config: ServerContext['config']; reg
       const grant = rctx.store.grant;
       const parsed = parseKickoff(rctx, req, level, grant, { groupId: target.id, storeVersion: await rctx.store.currentStoreVersion() });
       if (parsed.deid && !deidSupported(parsed.deid)) {
-        throw new FhirError('not-implemented', 'FHIR-0501-DEID', `_deid=${parsed.deid} (a release measured against a re-identification risk threshold) is not available on this server yet; _deid=pseudonymised is`, { code: 'not-supported' });
+        throw new FhirError('not-implemented', 'FHIR-0501-DEID', `_deid=${parsed.deid} is not available on this server`, { code: 'not-supported' });
       }
       const { patientParam, ...rest } = parsed;
       let patients = patientParam;
@@ -162,6 +167,7 @@ export function createExportService(deps: { config: ServerContext['config']; reg
     const job = await owned(grant, id);
     const p = JSON.parse(job.progress) as ExportProgress;
     const req = JSON.parse(job.request) as ExportRequest;
+    if (name === RISK_REPORT_FILE && p.anonymised) return riskReport(grant, job);
     const f = p.files.find((x) => x.name === name && (job.state === 'completed' || (req.allowPartialManifests && !x.open)));
     if (!f) throw new FhirError('not-found', 'FHIR-0404-EXPORT', `No file ${name.slice(0, 60)} in export ${id}`);
     // the files are served under the scopes of the token asking now, too
@@ -174,6 +180,15 @@ export function createExportService(deps: { config: ServerContext['config']; reg
     const full = path.join(jobDir(config.dataDir, id), f.name);
     if (!fs.existsSync(full)) throw new FhirError('not-found', 'FHIR-0404-EXPORT', `No file ${name.slice(0, 60)} in export ${id}`);
     return { status: 200, headers: { 'Content-Type': 'application/fhir+ndjson', Expires: expires }, file: full };
+  }
+
+  /** An anonymised job's risk report: about the persons measured, so under a token that reads Patient. */
+  function riskReport(grant: Grant, job: JobRecord): AsyncAnswer {
+    const full = path.join(jobDir(config.dataDir, job.id), RISK_REPORT_FILE);
+    if (job.state !== 'completed' || !fs.existsSync(full)) throw new FhirError('not-found', 'FHIR-0404-EXPORT', `No file ${RISK_REPORT_FILE} in export ${job.id}`);
+    if (!grant.allows('s', 'Patient')) throw new FhirError('forbidden', 'FHIR-0403-SCOPE', 'No granted scope allows reading Patient', { headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' } });
+    const expires = new Date(job.expiresAt ?? now() + cfg.fileTtlSeconds * 1000).toUTCString();
+    return { status: 200, headers: { 'Content-Type': 'application/json', Expires: expires }, file: full };
   }
 
   /** Removes what expired, and the cancelled jobs whose worker died before removing them. */

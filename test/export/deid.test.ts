@@ -68,11 +68,13 @@ async function exportAs(tok: string, url: string) {
 const days = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 86_400_000;
 
 describe('export with _deid=pseudonymised', () => {
-  it('answers 501 for the anonymised policy, which is not available', async () => {
-    const res = await t.http.get('/fhir/$export?_deid=anonymised').set(ASYNC).set('Authorization', bearer(insurerA));
-    expect(res.status).toBe(501);
-    expect(res.body.resourceType).toBe('OperationOutcome');
-    expect(res.body.issue[0].diagnostics).toMatch(/anonymised.*not available.*pseudonymised is/);
+  it('refuses an anonymised export without Patient, or with _since: its risk is measured over the persons of one release', async () => {
+    const noPatient = await t.http.get('/fhir/$export?_type=Observation&_deid=anonymised').set(ASYNC).set('Authorization', bearer(insurerA));
+    expect(noPatient.status).toBe(400);
+    expect(noPatient.body.issue[0]).toMatchObject({ code: 'not-supported', diagnostics: expect.stringMatching(/needs Patient/) });
+    const since = await t.http.get('/fhir/$export?_type=Patient&_since=2026-01-01T00:00:00Z&_deid=anonymised').set(ASYNC).set('Authorization', bearer(insurerA));
+    expect(since.status).toBe(400);
+    expect(since.body.issue[0].diagnostics).toMatch(/cannot be combined with _since/);
   });
 
   it('writes files with no name, identifier value, telecom or original id, whose references resolve among themselves', async () => {
