@@ -40,7 +40,7 @@ export async function evaluateObservation(deps: EvaluateDeps, rules: RuleSet, ob
     const at = takenAt(obs) ?? (Date.parse(obs.meta?.lastUpdated ?? '') || now.getTime());
     if (deps.maxAgeMs && now.getTime() - at > deps.maxAgeMs) continue;
     const id = alertId(rule.key, obs.id);
-    if (await deps.store.read('DetectedIssue', id).catch(() => undefined)) continue;
+    if (await deps.store.read('DetectedIssue', id)) continue;
     const evidence = rule.sustained ? await sustainedEvidence(deps, rule, patient, obs, at) : [obs];
     if (rule.sustained && evidence.length < rule.sustained.count) continue;
     const alert: Alert = { rule, patient, trigger: { observation: obs, ...judged }, evidence, owner: await ownerOf(deps, patient), now };
@@ -115,7 +115,7 @@ async function sustainedEvidence(deps: EvaluateDeps, rule: Rule, patient: string
 /** Whom the Task goes to: the person's first generalPractitioner, else an active CareTeam about them. */
 async function ownerOf(deps: EvaluateDeps, patient: string): Promise<Task['owner']> {
   const id = PATIENT.exec(patient)?.[1] as string;
-  const p = parse<Patient>((await deps.store.read('Patient', id).catch(() => undefined))?.json);
+  const p = parse<Patient>((await deps.store.read('Patient', id))?.json);
   const gp = p?.generalPractitioner?.find((r) => r.reference);
   if (gp) return { reference: gp.reference } as Task['owner'];
   const teams = await deps.store.search({ ...plan(deps, 'CareTeam', [['subject', patient], ['status', 'active']]), count: 1 });

@@ -150,12 +150,19 @@ export class RuleSet {
   forResource(r: Resource): Rule[] {
     if (r.resourceType !== 'Observation') return [];
     const found = new Set<Rule>();
-    for (const reading of readingsOf(r as Observation)) for (const c of reading.codes) for (const rule of this.byCode.get(`${c.system}|${c.code}`) ?? []) found.add(rule);
+    for (const reading of readingsOf(r as Observation)) {
+      for (const c of reading.codes) for (const rule of this.byCode.get(`${c.system}|${c.code}`) ?? []) found.add(rule);
+    }
     return [...found];
   }
 
   private rebuild(): void {
     this.byCode = new Map();
-    for (const rule of this.all()) for (const c of rule.codes) (this.byCode.get(`${c.system}|${c.code}`) ?? this.byCode.set(`${c.system}|${c.code}`, []).get(`${c.system}|${c.code}`))?.push(rule);
+    for (const rule of this.all()) {
+      for (const c of rule.codes) {
+        const key = `${c.system}|${c.code}`;
+        this.byCode.set(key, [...(this.byCode.get(key) ?? []), rule]);
+      }
+    }
   }
 }
