@@ -2,7 +2,7 @@ import type { TestServer } from '../helpers/server';
 
 export const LOINC = 'http://loinc.org';
 export const UCUM = 'http://unitsofmeasure.org';
-export const TOPIC_HEALTH_ALERT = 'http://insured.example.org/fhir/SubscriptionTopic/health-alert';
+export { TOPIC_HEALTH_ALERT } from '../subscriptions/helpers';
 export const DAY = 86_400_000;
 
 /** An ISO instant `daysAgo` days before now. */
