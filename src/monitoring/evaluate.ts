@@ -27,26 +27,38 @@ const PATIENT = /^Patient\/([A-Za-z0-9\-.]{1,64})$/;
 
 /**
  * Judges one Observation against the rules for its codes and writes the alerts it raises, each in one
- * transaction (DetectedIssue, Flag, Task). An alert whose id exists already is not raised again.
+ * transaction (DetectedIssue, Flag, Task). An alert whose id exists already is not raised again. A rule
+ * that fails (the store refused a read) is reported and does not keep the other rules from judging.
  */
-export async function evaluateObservation(deps: EvaluateDeps, rules: RuleSet, obs: Observation): Promise<RaisedAlert[]> {
-  const patient = obs.subject?.reference;
-  if (!obs.id || !patient || !PATIENT.test(patient)) return [];
-  const now = deps.ctx.now();
+export async function evaluateObservation(deps: EvaluateDeps, rules: RuleSet, obs: Observation): Promise<{ raised: RaisedAlert[]; failed: { rule: string; error: unknown }[] }> {
   const raised: RaisedAlert[] = [];
+  const failed: { rule: string; error: unknown }[] = [];
+  const patient = obs.subject?.reference;
+  if (!obs.id || !patient || !PATIENT.test(patient)) return { raised, failed };
   for (const rule of rules.forResource(obs)) {
-    const judged = judge(rule, obs);
-    if (!judged) continue;
-    const at = takenAt(obs) ?? (Date.parse(obs.meta?.lastUpdated ?? '') || now.getTime());
-    if (deps.maxAgeMs && now.getTime() - at > deps.maxAgeMs) continue;
-    const id = alertId(rule.key, obs.id);
-    if (await deps.store.read('DetectedIssue', id)) continue;
-    const evidence = rule.sustained ? await sustainedEvidence(deps, rule, patient, obs, at) : [obs];
-    if (rule.sustained && evidence.length < rule.sustained.count) continue;
-    const alert: Alert = { rule, patient, trigger: { observation: obs, ...judged }, evidence, owner: await ownerOf(deps, patient), now };
-    if (await write(deps, alert)) raised.push({ id, rule: rule.key, patient, evidence: evidence.map((o) => `Observation/${o.id}`) });
+    try {
+      const alert = await judgeRule(deps, rule, patient, obs);
+      if (alert) raised.push(alert);
+    } catch (error) {
+      failed.push({ rule: rule.key, error });
+    }
   }
-  return raised;
+  return { raised, failed };
+}
+
+async function judgeRule(deps: EvaluateDeps, rule: Rule, patient: string, obs: Observation): Promise<RaisedAlert | undefined> {
+  const judged = judge(rule, obs);
+  if (!judged) return undefined;
+  const now = deps.ctx.now();
+  const at = takenAt(obs) ?? (Date.parse(obs.meta?.lastUpdated ?? '') || now.getTime());
+  if (deps.maxAgeMs && now.getTime() - at > deps.maxAgeMs) return undefined;
+  const id = alertId(rule.key, obs.id as string);
+  if (await deps.store.read('DetectedIssue', id)) return undefined;
+  const evidence = rule.sustained ? await sustainedEvidence(deps, rule, patient, obs, at) : [obs];
+  if (rule.sustained && evidence.length < rule.sustained.count) return undefined;
+  const alert: Alert = { rule, patient, trigger: { observation: obs, ...judged }, evidence, owner: await ownerOf(deps, patient), now };
+  if (!(await write(deps, alert))) return undefined;
+  return { id, rule: rule.key, patient, evidence: evidence.map((o) => `Observation/${o.id}`) };
 }
 
 /** Writes the alert's three resources; false when another worker raised it first. */

@@ -146,16 +146,14 @@ export class MonitoringService {
     const obs = JSON.parse(v.json) as Observation;
     if (this.rules.forResource(obs).length === 0) return 0;
     const reading = `Observation/${v.id}/_history/${v.versionId}`;
-    try {
-      const raised = await evaluateObservation(this.evaluate, this.rules, obs);
-      for (const a of raised) this.record({ reading, patient: a.patient, alert: { id: a.id, rule: a.rule, evidence: a.evidence } });
-      return raised.length;
-    } catch (err) {
-      // one reading that cannot be judged must not hold up the others: logged, recorded, passed over
-      this.deps.log.error({ err, reading }, 'a reading could not be judged by the monitoring rules');
-      this.record({ reading, patient: obs.subject?.reference, error: (err as Error).message });
-      return 0;
+    const { raised, failed } = await evaluateObservation(this.evaluate, this.rules, obs);
+    for (const a of raised) this.record({ reading, patient: a.patient, alert: { id: a.id, rule: a.rule, evidence: a.evidence } });
+    // a reading a rule cannot judge must not hold up the others: logged, recorded, passed over
+    for (const { rule, error } of failed) {
+      this.deps.log.error({ err: error, reading, rule }, 'a reading could not be judged by a monitoring rule');
+      this.record({ reading, patient: obs.subject?.reference, error: `${rule}: ${(error as Error).message}` });
     }
+    return raised.length;
   }
 
   private record(r: MonitoringRecord): void {

@@ -174,3 +174,36 @@ describe('the audit trail', () => {
     expect(mine.entity.map((x: any) => x.what.reference)).toEqual(expect.arrayContaining([`Patient/${p}`, `Observation/${obs.id}/_history/1`, `Flag/${issue.id}`, `Task/${issue.id}`]));
   });
 });
+
+describe('a rule that fails', () => {
+  it('never fails the write: the failure is recorded, the other rules still judge, later readings too', async () => {
+    const system = (t.server.monitoring as any).evaluate.store;
+    const search = system.search;
+    let failures = 0;
+    // the sustained rule searches the person's readings: make that fail
+    system.search = async () => {
+      failures++;
+      throw new Error('store unavailable (test)');
+    };
+    try {
+      // (with a general practitioner, the Task's owner needs no search either)
+      const p = await newPatient({ generalPractitioner: [{ reference: 'Practitioner/gp-1' }] });
+      const res = await t.http.post('/fhir/Observation').set('Content-Type', FHIR_JSON).send(reading(p, '8480-6', 190, 'mm[Hg]'));
+      expect(res.status).toBe(201);
+      const issues = await alertsOf(t, 'DetectedIssue', p);
+      expect(failures).toBeGreaterThan(0);
+      // the critical rule needs no search: its alert is raised all the same
+      expect(issues.map((i) => i.extension[0].valueReference.reference)).toEqual(['ObservationDefinition/monitoring-systolic-critical']);
+      await t.server.flushAudit();
+      const events = (await t.http.get('/fhir/AuditEvent?_count=1000')).body.entry.map((e: any) => e.resource);
+      const failed = events.find((e: any) => e.subtype?.[0]?.code === 'monitoring-failed' && e.entity.some((x: any) => x.what?.reference === `Observation/${res.body.id}/_history/1`));
+      expect(failed).toMatchObject({ outcome: '8' });
+      expect(failed.outcomeDesc).toContain('monitoring-systolic-sustained: store unavailable (test)');
+    } finally {
+      system.search = search;
+    }
+    const q = await newPatient();
+    await post(reading(q, '59408-5', 80, '%'));
+    expect((await alertsOf(t, 'DetectedIssue', q)).length).toBe(1);
+  });
+});
