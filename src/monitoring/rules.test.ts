@@ -53,8 +53,10 @@ describe('the guide’s monitoring rules', () => {
     ['monitoring-heart-rate-high', reading('8867-4', 121, '/min'), true],
     ['monitoring-heart-rate-high', reading('8867-4', 120, '/min'), false],
     ['monitoring-heart-rate-high', reading('40443-4', 130, '{beats}/min'), true],
-    ['monitoring-systolic-sustained', reading('8480-6', 140, 'mm[Hg]'), true],
-    ['monitoring-systolic-sustained', reading('8480-6', 139, 'mm[Hg]'), false],
+    ['monitoring-systolic-sustained', { ...reading('8480-6', 140, 'mm[Hg]'), device: { reference: 'Device/d' } }, true],
+    ['monitoring-systolic-sustained', { ...reading('8480-6', 139, 'mm[Hg]'), device: { reference: 'Device/d' } }, false],
+    // an office reading (no device) is not a home reading
+    ['monitoring-systolic-sustained', reading('8480-6', 150, 'mm[Hg]'), false],
     ] as [string, Observation, boolean][]).map(([id, obs, triggers]) => [id, label(obs), triggers, obs] as const)
   )('%s on %s alerts: %s', (id, _label, triggers, obs) => {
     expect(!!judge(rule(id), obs)).toBe(triggers);

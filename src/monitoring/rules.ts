@@ -10,6 +10,7 @@ import { ucumBase, UCUM } from '../search/ucum';
 export const EXT = 'http://insured.example.org/fhir/StructureDefinition';
 const BOUNDARY = `${EXT}/monitoring-boundary`;
 const SUSTAINED = `${EXT}/monitoring-sustained`;
+const DEVICE_READINGS = `${EXT}/monitoring-device-readings`;
 
 export interface Rule {
   /** `ObservationDefinition/{id}`, and `#{n}` for any interval after a definition's first. */
@@ -24,6 +25,8 @@ export interface Rule {
   high?: number;
   exclusive: boolean;
   sustained?: { count: number; periodMs: number };
+  /** Only readings taken by a device (Observation.device) count. */
+  deviceOnly: boolean;
   /** What the alert says (qualifiedInterval.condition, else the definition's report name). */
   condition: string;
 }
@@ -70,6 +73,7 @@ export function rulesOf(def: ObservationDefinition): Rule[] {
       high: high === undefined ? undefined : Number(high),
       exclusive: ext.find((e) => e.url === BOUNDARY)?.valueCode === 'exclusive',
       sustained,
+      deviceOnly: ext.find((e) => e.url === DEVICE_READINGS)?.valueBoolean === true,
       condition: interval.condition ?? def.preferredReportName ?? def.code.text ?? codes[0].display ?? codes[0].code ?? '',
     });
   }
@@ -113,6 +117,7 @@ export function inInterval(rule: Rule, value: number): boolean {
 
 /** The first reading of the Observation the rule finds in its interval, with its value in the rule's unit. */
 export function judge(rule: Rule, obs: Observation): { reading: Reading; value: number } | undefined {
+  if (rule.deviceOnly && !obs.device) return undefined;
   for (const reading of readingsOf(obs)) {
     if (!reading.codes.some((c) => rule.codes.some((r) => sameCode(c, r)))) continue;
     const value = valueInRuleUnit(rule, reading.value);

@@ -97,29 +97,37 @@ describe('one reading beyond a threshold', () => {
   });
 });
 
-describe('the sustained rule: systolic ≥ 140 mmHg three times within 7 days', () => {
+describe('the sustained rule: home systolic ≥ 140 mmHg three times within 7 days', () => {
   const sustained = async (p: string) => (await alertsOf(t, 'DetectedIssue', p)).filter((i) => i.extension[0].valueReference.reference.endsWith('/monitoring-systolic-sustained'));
 
   it('two readings raise nothing; the third within 7 days raises one alert with the three as evidence', async () => {
     const p = await newPatient();
-    const a = await post(reading(p, '8480-6', 150, 'mm[Hg]', { at: ago(6) }));
-    const b = await post(bloodPressure(p, 145, 85, { at: ago(3) }));
+    const a = await post(reading(p, '8480-6', 150, 'mm[Hg]', { device: true, at: ago(6) }));
+    const b = await post(bloodPressure(p, 145, 85, { device: true, at: ago(3) }));
     expect(await sustained(p)).toEqual([]);
-    const c = await post(reading(p, '8480-6', 140, 'mm[Hg]', { at: ago(0) }));
+    const c = await post(reading(p, '8480-6', 140, 'mm[Hg]', { device: true, at: ago(0) }));
     const issues = await sustained(p);
     expect(issues.length).toBe(1);
     expect(issues[0].evidence[0].detail.map((d: any) => d.reference)).toEqual([a, b, c].map((o) => `Observation/${o.id}`));
     // a fourth reading finds the three already used: no second alert
-    await post(reading(p, '8480-6', 142, 'mm[Hg]', { at: ago(0) }));
+    await post(reading(p, '8480-6', 142, 'mm[Hg]', { device: true, at: ago(0) }));
     expect((await sustained(p)).length).toBe(1);
   });
 
   it('three readings spread over more than 7 days, or one below the threshold, raise nothing', async () => {
     const p = await newPatient();
-    await post(reading(p, '8480-6', 150, 'mm[Hg]', { at: ago(8) }));
-    await post(reading(p, '8480-6', 150, 'mm[Hg]', { at: ago(3) }));
-    await post(reading(p, '8480-6', 139, 'mm[Hg]', { at: ago(1) }));
-    await post(reading(p, '8480-6', 150, 'mm[Hg]', { at: ago(0) }));
+    await post(reading(p, '8480-6', 150, 'mm[Hg]', { device: true, at: ago(8) }));
+    await post(reading(p, '8480-6', 150, 'mm[Hg]', { device: true, at: ago(3) }));
+    await post(reading(p, '8480-6', 139, 'mm[Hg]', { device: true, at: ago(1) }));
+    await post(reading(p, '8480-6', 150, 'mm[Hg]', { device: true, at: ago(0) }));
+    expect(await sustained(p)).toEqual([]);
+  });
+
+  it('readings taken without a device (office readings) do not count', async () => {
+    const p = await newPatient();
+    await post(reading(p, '8480-6', 150, 'mm[Hg]', { at: ago(2) }));
+    await post(reading(p, '8480-6', 150, 'mm[Hg]', { device: true, at: ago(1) }));
+    await post(reading(p, '8480-6', 150, 'mm[Hg]', { device: true, at: ago(0) }));
     expect(await sustained(p)).toEqual([]);
   });
 });
@@ -132,11 +140,13 @@ describe('batches and transactions', () => {
     const batch = await t.http.post('/fhir').set('Content-Type', FHIR_JSON).send({
       resourceType: 'Bundle',
       type: 'batch',
-      entry: [entry(reading(p, '8480-6', 150, 'mm[Hg]', { at: ago(2) })), entry(reading(p, '8480-6', 152, 'mm[Hg]', { at: ago(1) })), entry(reading(p, '8480-6', 155, 'mm[Hg]')), entry(reading(p, '8867-4', 72, '/min'))],
+      entry: [entry(reading(p, '8480-6', 150, 'mm[Hg]', { device: true, at: ago(2) })), entry(reading(p, '8480-6', 152, 'mm[Hg]', { device: true, at: ago(1) })), entry(reading(p, '8480-6', 155, 'mm[Hg]', { device: true })), entry(reading(p, '8867-4', 72, '/min'))],
     });
     expect(batch.status).toBe(200);
+    expect(batch.body.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '201 Created', '201 Created', '201 Created']);
     const tx = await t.http.post('/fhir').set('Content-Type', FHIR_JSON).send({ resourceType: 'Bundle', type: 'transaction', entry: [entry(reading(q, '59408-5', 88, '%')), entry(reading(q, '15074-8', 3.1, 'mmol/L'))] });
     expect(tx.status).toBe(200);
+    expect(tx.body.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '201 Created']);
     const rules = (issues: any[]) => issues.map((i) => i.extension[0].valueReference.reference).sort();
     expect(rules(await alertsOf(t, 'DetectedIssue', p))).toEqual(['ObservationDefinition/monitoring-systolic-sustained']);
     expect(rules(await alertsOf(t, 'DetectedIssue', q))).toEqual(['ObservationDefinition/monitoring-glucose-low', 'ObservationDefinition/monitoring-spo2-low']);
@@ -180,7 +190,7 @@ describe('a rule that fails', () => {
     const system = (t.server.monitoring as any).evaluate.store;
     const search = system.search;
     let failures = 0;
-    // the sustained rule searches the person's readings: make that fail
+    // the sustained rule searches the person's home readings: make that fail
     system.search = async () => {
       failures++;
       throw new Error('store unavailable (test)');
@@ -188,7 +198,7 @@ describe('a rule that fails', () => {
     try {
       // (with a general practitioner, the Task's owner needs no search either)
       const p = await newPatient({ generalPractitioner: [{ reference: 'Practitioner/gp-1' }] });
-      const res = await t.http.post('/fhir/Observation').set('Content-Type', FHIR_JSON).send(reading(p, '8480-6', 190, 'mm[Hg]'));
+      const res = await t.http.post('/fhir/Observation').set('Content-Type', FHIR_JSON).send(reading(p, '8480-6', 190, 'mm[Hg]', { device: true }));
       expect(res.status).toBe(201);
       const issues = await alertsOf(t, 'DetectedIssue', p);
       expect(failures).toBeGreaterThan(0);

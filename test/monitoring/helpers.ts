@@ -8,10 +8,12 @@ export const DAY = 86_400_000;
 /** An ISO instant `daysAgo` days before now. */
 export const ago = (daysAgo: number) => new Date(Date.now() - daysAgo * DAY).toISOString();
 
-export function reading(patient: string, code: string, value: number, unit: string, opts: { id?: string; at?: string } = {}) {
+/** A reading; `device: true` makes it a home or wearable reading (Observation.device). */
+export function reading(patient: string, code: string, value: number, unit: string, opts: { id?: string; at?: string; device?: boolean } = {}) {
   return {
     resourceType: 'Observation',
     ...(opts.id ? { id: opts.id } : {}),
+    ...(opts.device ? { device: { reference: 'Device/home-monitor' } } : {}),
     status: 'final',
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
     code: { coding: [{ system: LOINC, code }] },
@@ -21,11 +23,12 @@ export function reading(patient: string, code: string, value: number, unit: stri
   };
 }
 
-export function bloodPressure(patient: string, systolic: number, diastolic: number, opts: { id?: string; at?: string } = {}) {
+export function bloodPressure(patient: string, systolic: number, diastolic: number, opts: { id?: string; at?: string; device?: boolean } = {}) {
   const q = (value: number) => ({ value, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' });
   return {
     resourceType: 'Observation',
     ...(opts.id ? { id: opts.id } : {}),
+    ...(opts.device ? { device: { reference: 'Device/home-monitor' } } : {}),
     status: 'final',
     code: { coding: [{ system: LOINC, code: '85354-9', display: 'Blood pressure panel' }] },
     subject: { reference: `Patient/${patient}` },

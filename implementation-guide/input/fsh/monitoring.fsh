@@ -28,6 +28,14 @@ Context: ObservationDefinition.qualifiedInterval
 * extension[period].value[x] only Duration
 * extension[period] ^short = "Within how long (units d, h or min)"
 
+Extension: MonitoringDeviceReadings
+Id: monitoring-device-readings
+Title: "Monitoring on device readings only"
+Description: "When true, only readings taken by a device (`Observation.device` given: home and wearable readings, as the device-observation profile requires) count for the interval's rule, e.g. home blood pressure, whose thresholds are lower than those of office readings."
+Context: ObservationDefinition.qualifiedInterval
+* value[x] only boolean
+* valueBoolean 1..1
+
 Extension: MonitoringRule
 Id: monitoring-rule
 Title: "Monitoring rule"
@@ -78,7 +86,7 @@ Title: "Monitoring: diastolic blood pressure at or above 120 mmHg"
 Instance: monitoring-systolic-sustained
 InstanceOf: ObservationDefinition
 Usage: #definition
-Title: "Monitoring: systolic blood pressure at or above 140 mmHg three times within 7 days"
+Title: "Monitoring: home systolic blood pressure at or above 140 mmHg three times within 7 days"
 * category = $obs-category#vital-signs
 * code = $loinc#8480-6 "Systolic blood pressure"
 * permittedDataType = #Quantity
@@ -86,7 +94,9 @@ Title: "Monitoring: systolic blood pressure at or above 140 mmHg three times wit
 * quantitativeDetails.unit = $ucum#mm[Hg] "mmHg"
 * qualifiedInterval[0].category = #critical
 * qualifiedInterval[0].range.low = 140 'mm[Hg]' "mmHg"
-* qualifiedInterval[0].condition = "Sustained high blood pressure: systolic at or above 140 mmHg in 3 readings within 7 days"
+* qualifiedInterval[0].condition = "Sustained high blood pressure: home systolic at or above 140 mmHg in 3 readings within 7 days"
+* qualifiedInterval[0].extension[+].url = "http://insured.example.org/fhir/StructureDefinition/monitoring-device-readings"
+* qualifiedInterval[0].extension[=].valueBoolean = true
 * qualifiedInterval[0].extension[+].url = "http://insured.example.org/fhir/StructureDefinition/monitoring-sustained"
 * qualifiedInterval[0].extension[=].extension[+].url = "count"
 * qualifiedInterval[0].extension[=].extension[=].valuePositiveInt = 3
