@@ -49,6 +49,8 @@ export interface Config {
   subscriptions: SubscriptionSettings;
   /** Bulk Data export (src/export/). */
   export: ExportConfig;
+  /** Monitoring rules and alerts (src/monitoring/). */
+  monitoring: { maxAgeDays: number };
 }
 
 export interface SubscriptionSettings {
@@ -186,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: intVar(env, 'SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 300_000),
       perEndpoint: intVar(env, 'SUBSCRIPTION_PER_ENDPOINT', 4, 1, 100),
     },
+    monitoring: { maxAgeDays: intVar(env, 'MONITORING_MAX_AGE_DAYS', 30, 0, 36_500) },
     export: {
       pageSize: intVar(env, 'EXPORT_PAGE_SIZE', 500, 1, 10000),
       fileMaxResources: intVar(env, 'EXPORT_FILE_MAX_RESOURCES', 100_000, 1, 10_000_000),

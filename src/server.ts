@@ -34,6 +34,8 @@ import { insuredProfileOperation } from './operations/insured-profile';
 import { validateOperation } from './operations/validate';
 import { subscriptionEventsOperation, subscriptionStatusOperation } from './operations/subscription-status';
 import { createSubscriptions, withSubscriptionCapabilities } from './subscriptions';
+import { MonitoringService } from './monitoring/service';
+import { monitoringAuditEvent } from './audit/monitoring-event';
 import type { TokenGrants } from './guard/from-token';
 import type { Store } from './storage/port';
 import { createAuditStore, createStore } from './storage';
@@ -57,6 +59,8 @@ export interface FhirServer {
   flushAudit(): Promise<void>;
   /** Bulk Data export: its job store and a worker round on demand (tests). */
   exports: ExportService;
+  /** Monitoring rules and alerts (tests wait on `idle()`). */
+  monitoring: MonitoringService;
 }
 
 /** Assembles the server from its parts: registry, store, hooks, operations, router, HTTP. */
@@ -108,6 +112,16 @@ export async function createFhirServer(
     // and none is sent while the trail cannot be written
     recordable: audit && (() => audit.unavailable() === undefined),
   });
+  // monitoring: readings judged against the guide's and the stored rules after commit; alerts notify through subscriptions
+  const monitoring = new MonitoringService({
+    ctx: baseCtx,
+    store,
+    log: log.child({ component: 'monitoring' }),
+    onRecord: audit && ((r) => audit.record(monitoringAuditEvent(r, new Date()))),
+    recordable: audit && (() => audit.unavailable() === undefined),
+    onRaised: () => subscriptions.nudge(),
+  });
+  hooks.afterCommit?.push(monitoring.afterCommit);
   operations.register(subscriptionStatusOperation(subscriptions));
   operations.register(subscriptionEventsOperation(subscriptions));
   const closers: (() => Promise<void>)[] = [() => exports.close()];
@@ -166,6 +180,7 @@ export async function createFhirServer(
     if (req.method !== 'GET' && req.method !== 'HEAD') subscriptions.nudge();
   });
   await subscriptions.start();
+  await monitoring.start();
   // per base URL the server answers under, rebuilt when stored profiles change
   const statements = new CapabilityStatements((baseUrl) => withSubscriptionCapabilities(statement(baseUrl), subscriptions.topics), () => registry.profiles.version);
   statements.at(config.baseUrl);
@@ -177,6 +192,7 @@ export async function createFhirServer(
     audit,
     log,
     async close() {
+      await monitoring.close();
       await audit?.close();
       await subscriptions.close();
       for (const close of closers) await close();
@@ -185,6 +201,7 @@ export async function createFhirServer(
     },
     flushAudit: async () => audit?.flush(),
     exports,
+    monitoring,
   };
 }
 

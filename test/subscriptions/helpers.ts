@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 export const TOPIC_OBSERVATION = 'http://insured.example.org/fhir/SubscriptionTopic/observation';
 export const TOPIC_ENCOUNTER_START = 'http://insured.example.org/fhir/SubscriptionTopic/encounter-start';
+export const TOPIC_HEALTH_ALERT = 'http://insured.example.org/fhir/SubscriptionTopic/health-alert';
 export const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
 
 /** Short schedules so tests see retries, heartbeats and errors within seconds. */

@@ -1,5 +1,5 @@
 import { startTestServer, FHIR_JSON, type TestServer } from '../helpers/server';
-import { backportSubscription, eventNumbers, FAST, observation, startReceiver, statusOf, TOPIC_ENCOUNTER_START, TOPIC_OBSERVATION, waitFor } from './helpers';
+import { backportSubscription, eventNumbers, FAST, observation, startReceiver, statusOf, TOPIC_ENCOUNTER_START, TOPIC_HEALTH_ALERT, TOPIC_OBSERVATION, waitFor } from './helpers';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -20,10 +20,10 @@ describe('topics are discoverable', () => {
   it('as Basic resources and in the CapabilityStatement', async () => {
     const res = await t.http.get('/fhir/Basic?code=SubscriptionTopic');
     const urls = res.body.entry.map((e: any) => e.resource.extension.find((x: any) => x.url.endsWith('SubscriptionTopic.url')).valueUri).sort();
-    expect(urls).toEqual([TOPIC_ENCOUNTER_START, TOPIC_OBSERVATION]);
+    expect(urls).toEqual([TOPIC_ENCOUNTER_START, TOPIC_HEALTH_ALERT, TOPIC_OBSERVATION]);
     const cs = (await t.http.get('/fhir/metadata')).body;
     const sub = cs.rest[0].resource.find((r: any) => r.type === 'Subscription');
-    expect(sub.extension.map((e: any) => e.valueCanonical).sort()).toEqual([TOPIC_ENCOUNTER_START, TOPIC_OBSERVATION]);
+    expect(sub.extension.map((e: any) => e.valueCanonical).sort()).toEqual([TOPIC_ENCOUNTER_START, TOPIC_HEALTH_ALERT, TOPIC_OBSERVATION]);
     expect(sub.operation.map((o: any) => o.name).sort()).toEqual(expect.arrayContaining(['events', 'status']));
   });
 });
