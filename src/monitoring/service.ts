@@ -9,6 +9,7 @@ import { hasJobs, type JobStore } from '../storage/jobs';
 import type { Store, VersionRecord, WriteOp } from '../storage/port';
 import { evaluateObservation, type EvaluateDeps } from './evaluate';
 import { RuleSet } from './rules';
+import { CoalescingWorker } from '../workers/coalescing';
 
 /** The name of the server's own context that judges readings and writes alerts. */
 export const MONITORING_SYSTEM = 'monitoring';
@@ -43,9 +44,10 @@ export class MonitoringService {
   private readonly jobs: JobStore;
   private readonly evaluate: EvaluateDeps;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private closed = false;
+  private readonly worker = new CoalescingWorker(
+    () => this.step(),
+    (err) => this.deps.log.error({ err }, 'monitoring failed; it resumes from its last position')
+  );
 
   constructor(private readonly deps: MonitoringDeps) {
     const { ctx, store } = deps;
@@ -82,37 +84,22 @@ export class MonitoringService {
   }
 
   nudge(): void {
-    if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          while (!this.closed && (await this.step())) await new Promise((r) => setImmediate(r));
-        } catch (err) {
-          this.deps.log.error({ err }, 'monitoring failed; it resumes from its last position');
-        }
-      } while (this.again && !this.closed);
-    })().finally(() => (this.running = undefined));
+    this.worker.wake();
   }
 
   /** Resolves once every version committed so far has been judged (tests). */
   async idle(): Promise<void> {
     for (;;) {
-      await this.running;
-      if ((await this.through()) >= (await this.deps.store.currentStoreVersion()) || this.closed) return;
+      await this.worker.settled();
+      if ((await this.through()) >= (await this.deps.store.currentStoreVersion()) || this.worker.closed) return;
       this.nudge();
       await new Promise((r) => setTimeout(r, 10));
     }
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.worker.close();
   }
 
   private async through(): Promise<number> {

@@ -19,6 +19,7 @@ import { parseSubscription, SUBSCRIPTIONS_SYSTEM } from './subscription';
 import { fires, type TopicRegistry } from './topics';
 import { recordSent } from './record-sent';
 import { afterFailure } from './retry';
+import { CoalescingWorker } from '../workers/coalescing';
 
 /** Versions of the log matched per step. */
 const PAGE = 200;
@@ -59,9 +60,11 @@ export class SubscriptionService {
   private readonly resolve: ReturnType<typeof grantResolver>;
   private readonly system: GuardedStore;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private closed = false;
+  private readonly matcher = new CoalescingWorker(
+    () => this.matchStep(),
+    (err) => this.deps.log.error({ err }, 'subscription matching failed; it resumes from its last position'),
+    () => this.dispatch()
+  );
 
   constructor(private readonly deps: SubscriptionServiceDeps) {
     const { ctx, store } = deps;
@@ -93,28 +96,12 @@ export class SubscriptionService {
 
   /** Wakes the workers (after a write; they also run on a timer). */
   nudge(): void {
-    if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          while (!this.closed && (await this.matchStep())) await new Promise((r) => setImmediate(r));
-        } catch (err) {
-          this.deps.log.error({ err }, 'subscription matching failed; it resumes from its last position');
-        }
-        if (!this.closed) this.dispatch();
-      } while (this.again && !this.closed);
-    })().finally(() => (this.running = undefined));
+    this.matcher.wake();
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.matcher.close();
     await Promise.allSettled([...this.inflight]);
     await this.deps.deliveries.close();
   }
@@ -264,7 +251,7 @@ export class SubscriptionService {
         this.busy.delete(id);
         this.inflight.delete(p);
         // more may be due (the next events, a backlog after recovery)
-        if (!this.closed) setImmediate(() => this.nudge());
+        if (!this.matcher.closed) setImmediate(() => this.nudge());
       });
     this.inflight.add(p);
   }
