@@ -1,5 +1,6 @@
+import { withBearer } from '../helpers/server';
 import { describeScope } from '../../src/auth/describe';
-import { addPublicClient, addSecretClient, addUser, launch, startSmartServer, systemToken, FHIR_JSON } from '../smart/helpers';
+import { addPublicClient, addSecretClient, addUser, launch, startSmartServer, systemToken } from '../smart/helpers';
 
 /**
  * The person's own log: a patient token with patient/AuditEvent.rs reads the events about its own
@@ -9,10 +10,7 @@ import { addPublicClient, addSecretClient, addUser, launch, startSmartServer, sy
 let t: Awaited<ReturnType<typeof startSmartServer>>;
 let clinic: string;
 let own: string;
-const as = (bearer: string) => ({
-  get: (url: string) => t.http.get(url).set('Authorization', `Bearer ${bearer}`),
-  put: (url: string, body: unknown) => t.http.put(url).set('Authorization', `Bearer ${bearer}`).set('Content-Type', FHIR_JSON).send(body as object),
-});
+const as = (bearer: string) => withBearer(t.http, bearer);
 
 beforeAll(async () => {
   t = await startSmartServer({ FHIR_AUDIT: 'on' });

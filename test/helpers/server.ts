@@ -70,3 +70,13 @@ async function testStore(): Promise<{ store?: Store; drop?: () => Promise<void> 
 }
 
 export const FHIR_JSON = 'application/fhir+json';
+
+/** Requests to a test server with a bearer token, bodies sent as FHIR JSON. */
+export function withBearer(http: TestServer['http'], bearer: string) {
+  const auth = `Bearer ${bearer}`;
+  return {
+    get: (url: string) => http.get(url).set('Authorization', auth),
+    post: (url: string, body: unknown) => http.post(url).set('Authorization', auth).set('Content-Type', FHIR_JSON).send(body as object),
+    put: (url: string, body: unknown) => http.put(url).set('Authorization', auth).set('Content-Type', FHIR_JSON).send(body as object),
+  };
+}

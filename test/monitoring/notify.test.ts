@@ -1,4 +1,5 @@
-import { addPublicClient, addSecretClient, addUser, launch, startSmartServer, systemToken, FHIR_JSON } from '../smart/helpers';
+import { withBearer } from '../helpers/server';
+import { addPublicClient, addSecretClient, addUser, launch, startSmartServer, systemToken } from '../smart/helpers';
 import { backportSubscription, FAST, startReceiver, statusOf, waitFor } from '../subscriptions/helpers';
 import { alertsOf, bloodPressure, reading, TOPIC_HEALTH_ALERT } from './helpers';
 
@@ -11,11 +12,7 @@ let t: Awaited<ReturnType<typeof startSmartServer>>;
 let admin: string;
 let patientA: string;
 
-const as = (bearer: string) => ({
-  get: (url: string) => t.http.get(url).set('Authorization', `Bearer ${bearer}`),
-  post: (url: string, body: unknown) => t.http.post(url).set('Authorization', `Bearer ${bearer}`).set('Content-Type', FHIR_JSON).send(body as object),
-  put: (url: string, body: unknown) => t.http.put(url).set('Authorization', `Bearer ${bearer}`).set('Content-Type', FHIR_JSON).send(body as object),
-});
+const as = (bearer: string) => withBearer(t.http, bearer);
 
 beforeAll(async () => {
   t = await startSmartServer(FAST);

@@ -1,4 +1,5 @@
-import { addPublicClient, addSecretClient, addUser, launch, startSmartServer, systemToken, FHIR_JSON } from './helpers';
+import { withBearer } from '../helpers/server';
+import { addPublicClient, addSecretClient, addUser, launch, startSmartServer, systemToken } from './helpers';
 
 /**
  * A patient-scoped token reaches its own patient's compartment and nothing of another patient's,
@@ -10,11 +11,7 @@ let admin: string;
 let token: string;
 const ids: Record<string, string> = {};
 
-const as = (bearer: string) => ({
-  get: (url: string) => t.http.get(url).set('Authorization', `Bearer ${bearer}`),
-  post: (url: string, body: unknown) => t.http.post(url).set('Authorization', `Bearer ${bearer}`).set('Content-Type', FHIR_JSON).send(body as object),
-  put: (url: string, body: unknown) => t.http.put(url).set('Authorization', `Bearer ${bearer}`).set('Content-Type', FHIR_JSON).send(body as object),
-});
+const as = (bearer: string) => withBearer(t.http, bearer);
 
 beforeAll(async () => {
   t = await startSmartServer();
