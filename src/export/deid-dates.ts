@@ -29,12 +29,17 @@ export function shiftDate(value: string, days: number, key = ''): string | undef
 
 /** Every date in the resource moved by `days`; whether any was. */
 export function shiftDates<T>(resource: T, days: number): { resource: T; changed: boolean } {
+  return mapDateStrings(resource, (v, key) => shiftDate(v, days, key));
+}
+
+/** Each string of the resource (outside SKIP_KEYS) replaced by what `fn` makes of it, when it makes something else. */
+function mapDateStrings<T>(resource: T, fn: (value: string, key: string) => string | undefined): { resource: T; changed: boolean } {
   let changed = false;
   const walk = (v: unknown, key: string): unknown => {
     if (typeof v === 'string') {
       if (SKIP_KEYS.has(key)) return v;
-      const s = shiftDate(v, days, key);
-      if (s === undefined) return v;
+      const s = fn(v, key);
+      if (s === undefined || s === v) return v;
       changed = true;
       return s;
     }
@@ -61,20 +66,7 @@ export function truncateDate(value: string, precision: 'month' | 'year', key = '
 
 /** Every date in the resource cut to `precision`; whether any changed. */
 export function truncateDates<T>(resource: T, precision: 'month' | 'year'): { resource: T; changed: boolean } {
-  let changed = false;
-  const walk = (v: unknown, key: string): unknown => {
-    if (typeof v === 'string') {
-      if (SKIP_KEYS.has(key)) return v;
-      const s = truncateDate(v, precision, key);
-      if (s === undefined || s === v) return v;
-      changed = true;
-      return s;
-    }
-    if (Array.isArray(v)) return v.map((x) => walk(x, key));
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
-    return v;
-  };
-  return { resource: walk(resource, '') as T, changed };
+  return mapDateStrings(resource, (v, key) => truncateDate(v, precision, key));
 }
 
 /** Age in whole years on `at` of someone born on `birthDate` (any precision, taken at its earliest). */
