@@ -56,7 +56,7 @@ export function parseSearch(
     resourceTypes,
     where: [],
     count: config.defaultCount,
-    total: 'accurate',
+    total: 'estimate',
     totalGiven: false,
     sort: [],
     include: [],

@@ -16,9 +16,16 @@ export interface SearchPlan {
   count: number;
   /** Keyset position after which the page starts (opaque to the core, produced by the adapter as `next`). */
   after?: string;
-  /** Whether the adapter must count all matches ('estimate' may be answered exactly). */
+  /**
+   * Whether the adapter counts the matches: 'accurate' all of them; 'estimate' (the default when a
+   * search names no `_total`) at most TOTAL_ESTIMATE_CAP, giving no total beyond that, so a search of
+   * a million matches does not count them all for a page of twenty; a total given is always exact.
+   */
   total: 'none' | 'estimate' | 'accurate';
 }
+
+/** How many matches a search without `_total=accurate` counts before it gives up on a total. */
+export const TOTAL_ESTIMATE_CAP = 1000;
 
 export type IndexType = IndexRow['type'];
 

@@ -6,7 +6,7 @@ import { matches } from '../../src/guard/match';
 import { extractIndexRows } from '../../src/search/extract';
 import type { IndexRow } from '../../src/search/index-rows';
 import { parseSearch } from '../../src/search/parse';
-import type { SearchPlan } from '../../src/search/plan';
+import { TOTAL_ESTIMATE_CAP, type SearchPlan } from '../../src/search/plan';
 import { InvalidCursorError, VersionConflictError, type Store, type WriteOp } from '../../src/storage/port';
 
 /**
@@ -217,6 +217,27 @@ export function storeContract(
         after = page.next;
       } while (after);
       expect(seen.sort()).toEqual(Array.from({ length: 25 }, (_, i) => `p${String(i).padStart(2, '0')}`));
+    });
+
+    it('counts an estimate up to the cap and gives no total beyond it; an accurate total always', async () => {
+      const gender = (g: string): IndexRow => ({ type: 'token', code: 'gender', system: null, value: g, text: null });
+      // TOTAL_ESTIMATE_CAP men and one woman: the men are exactly at the cap, everyone is beyond it
+      await store.transaction((s) =>
+        s.write(Array.from({ length: TOTAL_ESTIMATE_CAP + 1 }, (_, i) => op('Patient', `c${i}`, '1', {}, { index: [gender(i === 0 ? 'female' : 'male')] })))
+      );
+      const search = (value: string | undefined, total: 'estimate' | 'accurate', count = 10) =>
+        store.search({ resourceTypes: ['Patient'], where: value ? [{ kind: 'token', code: 'gender', value }] : [], count, total });
+      const everyone = await search(undefined, 'estimate');
+      expect(everyone.total).toBeUndefined();
+      expect(everyone.records).toHaveLength(10);
+      expect(everyone.next).toBeDefined();
+      expect((await search(undefined, 'estimate', 0)).total).toBeUndefined();
+      expect((await store.search({ resourceTypes: ['Patient'], where: [], count: 10, after: everyone.next, total: 'estimate' })).total).toBeUndefined();
+      expect((await search(undefined, 'accurate')).total).toBe(TOTAL_ESTIMATE_CAP + 1);
+      expect((await search(undefined, 'accurate', 0)).total).toBe(TOTAL_ESTIMATE_CAP + 1);
+      expect((await search('male', 'estimate')).total).toBe(TOTAL_ESTIMATE_CAP);
+      expect((await search('male', 'estimate', 0)).total).toBe(TOTAL_ESTIMATE_CAP);
+      expect((await search('female', 'estimate')).total).toBe(1);
     });
 
     it('sorts on index values with missing ones last, and pages forwards and back in that order', async () => {

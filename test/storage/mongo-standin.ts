@@ -146,8 +146,9 @@ class StandInCollection<T extends Doc> implements DocCollection<T> {
     return { deletedCount: i < 0 ? 0 : 1 };
   }
 
-  async countDocuments(filter: MongoDocument, options?: { session?: TxSession }): Promise<number> {
-    return find(this.docs(options), filter).all().length;
+  async countDocuments(filter: MongoDocument, options?: { session?: TxSession; limit?: number }): Promise<number> {
+    const n = find(this.docs(options), filter).all().length;
+    return options?.limit === undefined ? n : Math.min(n, options.limit);
   }
 
   async createIndexes(specs: { key: Record<string, 1 | -1>; unique?: boolean }[]): Promise<unknown> {

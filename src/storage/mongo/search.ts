@@ -1,4 +1,4 @@
-import type { IndexType, SearchPlan, SortKey } from '../../search/plan';
+import { TOTAL_ESTIMATE_CAP, type IndexType, type SearchPlan, type SortKey } from '../../search/plan';
 import type { SearchPage } from '../port';
 import { decodeCursor, encodeCursor, type Cursor } from '../cursor';
 import type { DocCollection, TxSession } from './collections';
@@ -26,7 +26,12 @@ export async function runSearch(
   const cursor = plan.after !== undefined ? decodeCursor(plan.after, cursorKey, plan) : undefined;
   const maxRid = cursor?.m ?? (await pin());
   const filter = { $and: [await new FilterCompiler(resources, session).where(plan.resourceTypes, plan.where), { rid: { $lte: maxRid } }] };
-  const countAll = () => resources.countDocuments(filter, { session });
+  // an estimate counts no more than TOTAL_ESTIMATE_CAP + 1, and gives no total beyond the cap
+  const countAll = async (): Promise<number | undefined> => {
+    if (plan.total === 'accurate') return resources.countDocuments(filter, { session });
+    const n = await resources.countDocuments(filter, { session, limit: TOTAL_ESTIMATE_CAP + 1 });
+    return n > TOTAL_ESTIMATE_CAP ? undefined : n;
+  };
   const page: SearchPage = { records: [] };
   let total: number | undefined = plan.total === 'none' ? undefined : cursor?.t;
   if (plan.count > 0) {
@@ -64,7 +69,8 @@ export async function runSearch(
       if (cursor?.b ? more : cursor !== undefined) page.previous = position(shown[0], true);
     }
   }
-  if (plan.total !== 'none') page.total = total ?? (await countAll());
+  if (plan.total !== 'none' && plan.count === 0) total = await countAll();
+  if (total !== undefined) page.total = total;
   return page;
 }
 

@@ -1,6 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { VersionRecord } from '../port';
-import type { SearchPlan, SortKey } from '../../search/plan';
+import { TOTAL_ESTIMATE_CAP, type SearchPlan, type SortKey } from '../../search/plan';
 import type { SearchPage } from '../port';
 import { decodeCursor, encodeCursor, type Cursor } from '../cursor';
 import { PredicateCompiler, type Param } from './compile';
@@ -23,7 +23,7 @@ export function runSearch(db: DatabaseSync, plan: SearchPlan, toRecord: (row: an
   if (plan.count > 0) {
     rows = db.prepare(q.sql).all(...q.params) as any[];
     if (plan.total !== 'none' && total === undefined && !cursor && rows.length <= plan.count) total = rows.length;
-    if (plan.total !== 'none' && total === undefined) total = count(db, q);
+    if (plan.total !== 'none' && total === undefined) total = count(db, q, plan.total);
     const more = rows.length > plan.count;
     const shown = rows.slice(0, plan.count);
     if (cursor?.b) shown.reverse();
@@ -36,13 +36,20 @@ export function runSearch(db: DatabaseSync, plan: SearchPlan, toRecord: (row: an
       if (cursor?.b ? more : cursor !== undefined) page.previous = position(shown[0], true);
     }
   }
-  if (plan.total !== 'none') page.total = total ?? count(db, q);
+  if (plan.total !== 'none' && plan.count === 0) total = count(db, q, plan.total);
+  if (total !== undefined) page.total = total;
   return page;
 }
 
-/** Counts the matches (a first page that is not full is the whole answer and needs no count). */
-function count(db: DatabaseSync, q: { countSql: string; countParams: Param[] }): number {
-  return (db.prepare(q.countSql).get(...q.countParams) as { n: number }).n;
+/**
+ * Counts the matches (a first page that is not full is the whole answer and needs no count); for an
+ * estimate, no more than TOTAL_ESTIMATE_CAP + 1 of them, and no total beyond the cap.
+ */
+function count(db: DatabaseSync, q: { countSql: string; countParams: Param[] }, total: 'estimate' | 'accurate'): number | undefined {
+  if (total === 'accurate') return (db.prepare(q.countSql).get(...q.countParams) as { n: number }).n;
+  const capped = `SELECT count(*) AS n FROM (${q.countSql.replace('SELECT count(*) AS n FROM', 'SELECT 1 FROM')} LIMIT ${TOTAL_ESTIMATE_CAP + 1})`;
+  const n = (db.prepare(capped).get(...q.countParams) as { n: number }).n;
+  return n > TOTAL_ESTIMATE_CAP ? undefined : n;
 }
 
 /** EXPLAIN QUERY PLAN of the plan's page query (for tests that check index use). */
