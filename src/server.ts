@@ -8,6 +8,7 @@ import { notificationAuditEvent } from './audit/notification-event';
 import { AuditWriter } from './audit/writer';
 import { AuditAppender } from './audit/appender';
 import { loadCheckpointSigner } from './audit/checkpoint';
+import { trailHead } from './audit/head';
 import { AppenderSink, WorkerSink, type AuditSink } from './audit/sink';
 import { installImplementationGuide, profileValidationHook } from './definitions/install-ig';
 import { getRegistry } from './definitions/registry';
@@ -194,7 +195,7 @@ export async function createFhirServer(
  */
 async function auditSink(config: Config, auditStore: Store, ctx: ServerContext, inProcess = false): Promise<AuditSink> {
   if (auditStore instanceof SqliteStore && !inProcess) return new WorkerSink({ dataDir: config.dataDir, baseUrl: config.baseUrl, synchronous: config.sqliteSynchronous });
-  const appender = new AuditAppender(auditStore, ctx, await loadCheckpointSigner(config.dataDir));
+  const appender = new AuditAppender(auditStore, ctx, await loadCheckpointSigner(config.dataDir), undefined, trailHead(config.dataDir, auditStore));
   return new AppenderSink(appender, async () => {}, auditStore instanceof SqliteStore ? (n) => auditStore.limitPages(n) : undefined);
 }
 

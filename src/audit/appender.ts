@@ -5,6 +5,7 @@ import { prepareVersion } from '../fhir/write';
 import type { Store, StoreReader, WriteOp } from '../storage/port';
 import { chained, GENESIS, linkOf, type ChainLink } from './chain';
 import { checkpointProvenance, type CheckpointSigner } from './checkpoint';
+import type { TrailHead } from './head';
 import { AUDIT_TYPE } from './redact';
 
 export interface AppenderOptions {
@@ -29,7 +30,9 @@ export class AuditAppender {
     private readonly store: Store,
     private readonly ctx: Omit<WriteContext, 'hooks'>,
     private readonly signer: CheckpointSigner | undefined,
-    private readonly options: AppenderOptions = { checkpointEvery: 10_000, checkpointMs: 60_000 }
+    private readonly options: AppenderOptions = { checkpointEvery: 10_000, checkpointMs: 60_000 },
+    /** Where the signed head goes after every batch (head.ts); none for tests of the chain alone. */
+    private readonly signedHead?: TrailHead
   ) {}
 
   async append(events: AuditEvent[]): Promise<ChainLink | undefined> {
@@ -39,6 +42,7 @@ export class AuditAppender {
     const last = this.lastCheckpoint;
     const due = !last || Date.now() - last.at >= this.options.checkpointMs || last.since + events.length >= this.options.checkpointEvery;
     const signed = due ? this.signer : undefined;
+    let jws: string | undefined;
     const head = await this.store.transaction(async (session) => {
       let head = await chainHead(session);
       const ops: WriteOp[] = [];
@@ -52,7 +56,7 @@ export class AuditAppender {
       }
       if (signed) {
         const time = new Date().toISOString();
-        const jws = await signed.sign({ seq: head.seq, hash: head.hash, time });
+        jws = await signed.sign({ seq: head.seq, hash: head.hash, time });
         ops.push(prepareVersion(ctx, checkpointProvenance({ ...head, time }, headId, jws) as Provenance, { id: randomUUID(), previous: undefined, method: 'POST' }));
       }
       await session.write(ops);
@@ -60,6 +64,16 @@ export class AuditAppender {
     });
     // counted only once committed: a failed scope signed nothing that stays
     this.lastCheckpoint = signed ? { at: Date.now(), since: 0 } : { at: last?.at ?? Date.now(), since: (last?.since ?? 0) + events.length };
+    // after the commit, so the head never names a record that is not there (the checkpoint's own JWS when
+    // one was signed). A head that cannot be stored leaves the older one, weaker but true; failing here
+    // would make the writer append the committed batch a second time.
+    if (this.signedHead && this.signer) {
+      try {
+        await this.signedHead.write(jws ?? (await this.signer.sign({ ...head, time: new Date().toISOString() })), head.seq);
+      } catch {
+        // the next batch tries again
+      }
+    }
     return head;
   }
 }

@@ -28,8 +28,22 @@ export async function* oldestFirst(reader: StoreReader, resourceType: string, si
 export interface VerifyReport {
   records: number;
   checkpoints: number;
-  /** The first record (in the trail's order) that was changed, removed or inserted, or the checkpoint that fails. */
-  problem?: { kind: 'changed' | 'removed' | 'inserted' | 'checkpoint'; seq?: number; id?: string; detail: string };
+  /** The signed head (head.ts) the trail was checked against. */
+  head?: Checkpoint;
+  /**
+   * The first record (in the trail's order) that was changed, removed or inserted, the newest ones
+   * missing (truncated), or the checkpoint that fails.
+   */
+  problem?: { kind: 'changed' | 'removed' | 'inserted' | 'truncated' | 'checkpoint'; seq?: number; id?: string; detail: string };
+}
+
+export interface VerifyOptions {
+  /**
+   * The signed head kept outside the trail (head.ts), read before the walk starts (a head written
+   * meanwhile may name records the walk began too early to see): `jws` undefined when none is kept,
+   * which is a problem for a trail that has records; `where` names it in reports.
+   */
+  head?: { jws: string | undefined; where: string };
 }
 
 /**
@@ -37,8 +51,11 @@ export interface VerifyReport {
  * from the one before it (seq + 1, hash over the previous hash and its own content), and every
  * checkpoint's signature must hold and name a record that has exactly its hash.
  */
-export async function verifyTrail(reader: StoreReader, keys: Map<string, CryptoKey>): Promise<VerifyReport> {
+export async function verifyTrail(reader: StoreReader, keys: Map<string, CryptoKey>, options: VerifyOptions = {}): Promise<VerifyReport> {
   const report: VerifyReport = { records: 0, checkpoints: 0 };
+  const head = options.head?.jws ? await verifyCheckpoint(options.head.jws, keys) : undefined;
+  if (options.head?.jws && !head) return { ...report, problem: { kind: 'checkpoint', detail: `the signed head in ${options.head.where} is not signed by a known audit key` } };
+  report.head = head;
   const due = new Map<number, Checkpoint>();
   for await (const page of oldestFirst(reader, 'Provenance')) {
     for (const v of page) {
@@ -68,10 +85,19 @@ export async function verifyTrail(reader: StoreReader, keys: Map<string, CryptoK
       const c = due.get(link.seq);
       if (c && c.hash !== link.hash) return { ...report, problem: { kind: 'changed', ...at, detail: `AuditEvent/${v.id} (seq ${link.seq}) differs from the checkpoint signed at ${c.time}: the trail was rewritten` } };
       due.delete(link.seq);
+      if (head && head.seq === link.seq && head.hash !== link.hash) {
+        return { ...report, problem: { kind: 'changed', ...at, detail: `AuditEvent/${v.id} (seq ${link.seq}) differs from the head signed at ${head.time}: the trail was rewritten` } };
+      }
       previous = { seq: link.seq, hash: link.hash, id: v.id };
     }
   }
-  const beyond = [...due.values()].sort((a, b) => a.seq - b.seq)[0];
-  if (beyond) return { ...report, problem: { kind: 'removed', seq: previous.seq + 1, detail: `the trail ends at seq ${previous.seq}, but a checkpoint signed at ${beyond.time} names seq ${beyond.seq}` } };
+  const beyond = [...due.values(), ...(head ? [head] : [])].sort((a, b) => b.seq - a.seq)[0];
+  if (beyond && beyond.seq > previous.seq) {
+    const by = beyond === head ? `the head signed at ${head.time} (${options.head?.where})` : `a checkpoint signed at ${beyond.time}`;
+    return { ...report, problem: { kind: 'truncated', seq: previous.seq + 1, detail: `truncated: the trail ends at seq ${previous.seq}, but ${by} names seq ${beyond.seq}: seq ${previous.seq + 1} to ${beyond.seq} were removed` } };
+  }
+  if (options.head && !options.head.jws && report.records > 0) {
+    return { ...report, problem: { kind: 'truncated', detail: `no signed head in ${options.head.where}: without it the removal of the newest records cannot be ruled out` } };
+  }
   return report;
 }

@@ -7,6 +7,7 @@ import { ID_PATTERN } from '../fhir/util';
 import { adminAuditEvent, type AdminChange } from '../audit/admin-event';
 import { AuditAppender } from '../audit/appender';
 import { loadCheckpointSigner } from '../audit/checkpoint';
+import { trailHead } from '../audit/head';
 import { getRegistry } from '../definitions/registry';
 import type { Config } from '../config';
 import { createAuditStore, createStore } from '../storage';
@@ -173,7 +174,7 @@ async function openTrail(config: Config): Promise<Trail | undefined> {
   if (!config.audit) return undefined;
   const auditStore = await createAuditStore(config);
   const base = { baseUrl: config.baseUrl, config, registry: getRegistry(), now: () => new Date() };
-  const appender = new AuditAppender(auditStore, base, await loadCheckpointSigner(config.dataDir));
+  const appender = new AuditAppender(auditStore, base, await loadCheckpointSigner(config.dataDir), undefined, trailHead(config.dataDir, auditStore));
   return {
     record: async (change) => void (await appender.append([adminAuditEvent(change, new Date())])),
     close: () => auditStore.close(),
