@@ -30,6 +30,21 @@ export function adminAuditEvent(change: AdminChange, now: Date, who = os.userInf
     recorded: now.toISOString(),
     outcome: change.success ? '0' : '4',
     ...(change.detail ? { outcomeDesc: change.detail.slice(0, 200) } : {}),
+    ...commandSource(who),
+    entity: [
+      {
+        what: { identifier: { system: kind === 'client' ? CLIENT_ID_SYSTEM : USERNAME_SYSTEM, value: id }, display: `${kind} ${id}` },
+        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
+        role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: kind === 'client' ? '15' : '11', display: kind === 'client' ? 'Security Resource' : 'Security User Entity' },
+      },
+      ...(fhirUser ? [{ what: { reference: fhirUser }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' } }] : []),
+    ],
+  };
+}
+
+/** The agent and source of an event a command records: the operating-system user who ran it, on this host. */
+export function commandSource(who: Pick<os.UserInfo<string>, 'username' | 'uid'> = os.userInfo()): Pick<AuditEvent, 'agent' | 'source'> {
+  return {
     agent: [
       {
         type: { coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110150', display: 'Application' }] },
@@ -43,13 +58,5 @@ export function adminAuditEvent(change: AdminChange, now: Date, who = os.userInf
       observer: { display: 'insured-fhir-server admin command' },
       type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
     },
-    entity: [
-      {
-        what: { identifier: { system: kind === 'client' ? CLIENT_ID_SYSTEM : USERNAME_SYSTEM, value: id }, display: `${kind} ${id}` },
-        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
-        role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: kind === 'client' ? '15' : '11', display: kind === 'client' ? 'Security Resource' : 'Security User Entity' },
-      },
-      ...(fhirUser ? [{ what: { reference: fhirUser }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' } }] : []),
-    ],
   };
 }

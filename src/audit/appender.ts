@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { WriteContext } from '../fhir/context';
-import type { AuditEvent, Provenance } from '../fhir/types';
+import type { AuditEvent, Provenance, Resource } from '../fhir/types';
 import { prepareVersion } from '../fhir/write';
-import type { Store, StoreReader, WriteOp } from '../storage/port';
+import type { Store, StoreReader, StoreSession, WriteOp } from '../storage/port';
 import { chained, GENESIS, linkOf, type ChainLink } from './chain';
 import { checkpointProvenance, type CheckpointSigner } from './checkpoint';
 import type { TrailHead } from './head';
@@ -35,7 +35,11 @@ export class AuditAppender {
     private readonly signedHead?: TrailHead
   ) {}
 
-  async append(events: AuditEvent[]): Promise<ChainLink | undefined> {
+  /**
+   * Appends the events in one write scope. `alongside` (the prune, prune.ts) runs first in the same
+   * scope and returns more resources of the trail to write with them, so that all of it commits or none.
+   */
+  async append(events: AuditEvent[], alongside?: (session: StoreSession) => Promise<Resource[]>): Promise<ChainLink | undefined> {
     if (events.length === 0) return undefined;
     // the events are built by the server: no validation hooks
     const ctx: WriteContext = { ...this.ctx, hooks: { beforeStore: [], afterResponse: [] } };
@@ -44,8 +48,8 @@ export class AuditAppender {
     const signed = due ? this.signer : undefined;
     let jws: string | undefined;
     const head = await this.store.transaction(async (session) => {
+      const ops: WriteOp[] = alongside ? (await alongside(session)).map((r) => prepareVersion(ctx, r, { id: r.id ?? randomUUID(), previous: undefined, method: 'POST' })) : [];
       let head = await chainHead(session);
-      const ops: WriteOp[] = [];
       let headId = '';
       for (const event of events) {
         const id = event.id ?? randomUUID();

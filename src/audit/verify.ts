@@ -30,6 +30,8 @@ export interface VerifyReport {
   checkpoints: number;
   /** The signed head (head.ts) the trail was checked against. */
   head?: Checkpoint;
+  /** The signed anchor the trail starts from after a prune (prune.ts): records up to its seq were removed. */
+  anchor?: Checkpoint;
   /**
    * The first record (in the trail's order) that was changed, removed or inserted, the newest ones
    * missing (truncated), or the checkpoint that fails.
@@ -49,7 +51,8 @@ export interface VerifyOptions {
 /**
  * Walks the chain (chain.ts) and the signed checkpoints (checkpoint.ts): every record must follow
  * from the one before it (seq + 1, hash over the previous hash and its own content), and every
- * checkpoint's signature must hold and name a record that has exactly its hash.
+ * checkpoint's signature must hold and name a record that has exactly its hash. After a prune the
+ * chain starts from the newest signed anchor's seq and hash instead of the genesis.
  */
 export async function verifyTrail(reader: StoreReader, keys: Map<string, CryptoKey>, options: VerifyOptions = {}): Promise<VerifyReport> {
   const report: VerifyReport = { records: 0, checkpoints: 0 };
@@ -62,11 +65,16 @@ export async function verifyTrail(reader: StoreReader, keys: Map<string, CryptoK
       const jws = v.json ? checkpointJws(JSON.parse(v.json) as Provenance) : undefined;
       const c = jws && (await verifyCheckpoint(jws, keys));
       if (!c) return { ...report, problem: { kind: 'checkpoint', id: v.id, detail: `checkpoint Provenance/${v.id} is not signed by a known audit key` } };
-      due.set(c.seq, c);
       report.checkpoints++;
+      if (c.kind === 'anchor') {
+        if (!report.anchor || c.seq > report.anchor.seq) report.anchor = c;
+      } else due.set(c.seq, c);
     }
   }
-  let previous = { seq: 0, hash: GENESIS, id: '(start of the trail)' };
+  const anchor = report.anchor;
+  // the checkpoints of what was pruned name records that are gone by design
+  for (const seq of due.keys()) if (anchor && seq <= anchor.seq) due.delete(seq);
+  let previous = anchor ? { seq: anchor.seq, hash: anchor.hash, id: `(the anchor signed at ${anchor.time})` } : { seq: 0, hash: GENESIS, id: '(start of the trail)' };
   for await (const page of oldestFirst(reader, 'AuditEvent')) {
     for (const v of page) {
       report.records++;

@@ -27,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
       console.log(`(${report.records} records and ${report.checkpoints} checkpoints read up to there)`);
       return 1;
     }
-    console.log(`audit trail intact: ${report.records} records, ${report.checkpoints} signed checkpoints${report.head ? `, reaches the head signed at ${report.head.time} (seq ${report.head.seq})` : ''}`);
+    const pruned = report.anchor ? `, pruned before seq ${report.anchor.seq + 1} (anchor signed at ${report.anchor.time})` : '';
+    console.log(`audit trail intact: ${report.records} records, ${report.checkpoints} signed checkpoints${pruned}${report.head ? `, reaches the head signed at ${report.head.time} (seq ${report.head.seq})` : ''}`);
     return 0;
   } finally {
     await store.close();
