@@ -146,6 +146,7 @@ export async function createFhirServer(
         fhirBase: config.baseUrl,
         corsOrigins: allowed,
         audit: (decision) => audit?.record(authAuditEvent(decision, new Date())),
+        unrecordable: audit && (() => audit.unavailable()),
         patientVisible: async (headers, patientId) => canRead(await authenticate!(headers), patientId),
         onError: (err) => log.error({ err }, 'SMART endpoint failed'),
         requestBase: (req) => requestBaseUrl(config, req),
