@@ -27,6 +27,8 @@ describe('loadConfig', () => {
     [{ HOST: '10.0.0.1:80' }, /HOST/],
     [{ FHIR_PUBLIC_HOSTS: 'https://fhir.example.org' }, /FHIR_PUBLIC_HOSTS/],
     [{ FHIR_PUBLIC_HOSTS: 'fhir.example.org/x' }, /FHIR_PUBLIC_HOSTS/],
+    [{ FHIR_AUDIT_RETENTION_DAYS: '0' }, /FHIR_AUDIT_RETENTION_DAYS/],
+    [{ FHIR_AUDIT_RETENTION_DAYS: 'a year' }, /FHIR_AUDIT_RETENTION_DAYS/],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -53,6 +55,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ EXPORT_ANON_MAX_AVERAGE_RISK: '5%' })).toThrow(/between 0 and 1/);
     expect(() => loadConfig({ EXPORT_ANON_MAX_SUPPRESSION: '1.5' })).toThrow(/between 0 and 1/);
     expect(() => loadConfig({ EXPORT_ANON_DATES: 'day' })).toThrow(/month, year or shift/);
+  });
+
+  it('keeps the audit trail forever unless FHIR_AUDIT_RETENTION_DAYS says how long', () => {
+    expect(loadConfig({}).auditRetentionDays).toBeUndefined();
+    expect(loadConfig({ FHIR_AUDIT_RETENTION_DAYS: '400' }).auditRetentionDays).toBe(400);
   });
 
   it('parses byte sizes', () => {

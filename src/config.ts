@@ -36,6 +36,8 @@ export interface Config {
   mongodbDb: string;
   /** Record an AuditEvent for every access to the FHIR API. */
   audit: boolean;
+  /** Days the audit trail keeps its records (`npm run audit:prune` removes older ones); undefined: forever. */
+  auditRetentionDays: number | undefined;
   /** 'smart': tokens required (default); 'none': no authorization, for local experiments only. */
   auth: 'smart' | 'none';
   bootstrapClientId?: string;
@@ -174,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbUri: env.MONGODB_URI || undefined,
     mongodbDb: mongoDbName(env.MONGODB_DB),
     audit: boolVar(env, 'FHIR_AUDIT', true),
+    auditRetentionDays: env.FHIR_AUDIT_RETENTION_DAYS ? intVar(env, 'FHIR_AUDIT_RETENTION_DAYS', 0, 1, 36_500) : undefined,
     auth: authMode(env),
     bootstrapClientId: env.FHIR_BOOTSTRAP_CLIENT_ID || undefined,
     bootstrapClientSecret: env.FHIR_BOOTSTRAP_CLIENT_SECRET || undefined,

@@ -8,6 +8,7 @@ import { notificationAuditEvent } from './audit/notification-event';
 import { AuditWriter } from './audit/writer';
 import { AuditAppender } from './audit/appender';
 import { loadCheckpointSigner } from './audit/checkpoint';
+import { trailHead } from './audit/head';
 import { AppenderSink, WorkerSink, type AuditSink } from './audit/sink';
 import { installImplementationGuide, profileValidationHook } from './definitions/install-ig';
 import { getRegistry } from './definitions/registry';
@@ -159,6 +160,7 @@ export async function createFhirServer(
         fhirBase: config.baseUrl,
         corsOrigins: allowed,
         audit: (decision) => audit?.record(authAuditEvent(decision, new Date())),
+        unrecordable: audit && (() => audit.unavailable()),
         patientVisible: async (headers, patientId) => canRead(await authenticate!(headers), patientId),
         onError: (err) => log.error({ err }, 'SMART endpoint failed'),
         requestBase: (req) => requestBaseUrl(config, req),
@@ -211,7 +213,7 @@ export async function createFhirServer(
  */
 async function auditSink(config: Config, auditStore: Store, ctx: ServerContext, inProcess = false): Promise<AuditSink> {
   if (auditStore instanceof SqliteStore && !inProcess) return new WorkerSink({ dataDir: config.dataDir, baseUrl: config.baseUrl, synchronous: config.sqliteSynchronous });
-  const appender = new AuditAppender(auditStore, ctx, await loadCheckpointSigner(config.dataDir));
+  const appender = new AuditAppender(auditStore, ctx, await loadCheckpointSigner(config.dataDir), undefined, trailHead(config.dataDir, auditStore));
   return new AppenderSink(appender, async () => {}, auditStore instanceof SqliteStore ? (n) => auditStore.limitPages(n) : undefined);
 }
 

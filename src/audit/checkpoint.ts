@@ -18,6 +18,11 @@ export const CHECKPOINT_TAG = 'http://insured.example.org/fhir/CodeSystem/audit-
 
 export interface Checkpoint extends ChainLink {
   time: string;
+  /**
+   * 'anchor': where the trail starts after a prune (prune.ts), the link of the last record removed;
+   * signed as such, so that no ordinary checkpoint can pass for one.
+   */
+  kind?: 'anchor';
 }
 
 export interface CheckpointSigner {
@@ -46,7 +51,10 @@ export async function loadCheckpointSigner(dataDir: string): Promise<CheckpointS
   const key = (await importJWK(stored.privateJwk, ALG)) as CryptoKey;
   return {
     kid: stored.kid,
-    sign: (c) => new CompactSign(new TextEncoder().encode(JSON.stringify({ seq: c.seq, hash: c.hash, time: c.time }))).setProtectedHeader({ alg: ALG, kid: stored.kid }).sign(key),
+    sign: (c) =>
+      new CompactSign(new TextEncoder().encode(JSON.stringify({ seq: c.seq, hash: c.hash, time: c.time, ...(c.kind ? { kind: c.kind } : {}) })))
+        .setProtectedHeader({ alg: ALG, kid: stored.kid })
+        .sign(key),
   };
 }
 
@@ -71,12 +79,15 @@ export async function verifyCheckpoint(jws: string, keys: Map<string, CryptoKey>
   }
 }
 
-/** The Provenance that stores a checkpoint: its target is the AuditEvent at the head, its signature the JWS. */
-export function checkpointProvenance(c: Checkpoint, headId: string, jws: string): Provenance {
+/**
+ * The Provenance that stores a checkpoint: its target is the AuditEvent at the head, its signature the
+ * JWS. An anchor's target is the AuditEvent of the prune that left it.
+ */
+export function checkpointProvenance(c: Checkpoint, targetId: string, jws: string): Provenance {
   return {
     resourceType: 'Provenance',
-    meta: { tag: [{ system: CHECKPOINT_TAG, code: 'checkpoint' }] },
-    target: [{ reference: `AuditEvent/${headId}` }],
+    meta: { tag: [{ system: CHECKPOINT_TAG, code: c.kind ?? 'checkpoint' }] },
+    target: [{ reference: `AuditEvent/${targetId}` }],
     recorded: c.time,
     agent: [{ who: { display: 'insured-fhir-server audit trail' } }],
     signature: [

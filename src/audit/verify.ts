@@ -28,28 +28,53 @@ export async function* oldestFirst(reader: StoreReader, resourceType: string, si
 export interface VerifyReport {
   records: number;
   checkpoints: number;
-  /** The first record (in the trail's order) that was changed, removed or inserted, or the checkpoint that fails. */
-  problem?: { kind: 'changed' | 'removed' | 'inserted' | 'checkpoint'; seq?: number; id?: string; detail: string };
+  /** The signed head (head.ts) the trail was checked against. */
+  head?: Checkpoint;
+  /** The signed anchor the trail starts from after a prune (prune.ts): records up to its seq were removed. */
+  anchor?: Checkpoint;
+  /**
+   * The first record (in the trail's order) that was changed, removed or inserted, the newest ones
+   * missing (truncated), or the checkpoint that fails.
+   */
+  problem?: { kind: 'changed' | 'removed' | 'inserted' | 'truncated' | 'checkpoint'; seq?: number; id?: string; detail: string };
+}
+
+export interface VerifyOptions {
+  /**
+   * The signed head kept outside the trail (head.ts), read before the walk starts (a head written
+   * meanwhile may name records the walk began too early to see): `jws` undefined when none is kept,
+   * which is a problem for a trail that has records; `where` names it in reports.
+   */
+  head?: { jws: string | undefined; where: string };
 }
 
 /**
  * Walks the chain (chain.ts) and the signed checkpoints (checkpoint.ts): every record must follow
  * from the one before it (seq + 1, hash over the previous hash and its own content), and every
- * checkpoint's signature must hold and name a record that has exactly its hash.
+ * checkpoint's signature must hold and name a record that has exactly its hash. After a prune the
+ * chain starts from the newest signed anchor's seq and hash instead of the genesis.
  */
-export async function verifyTrail(reader: StoreReader, keys: Map<string, CryptoKey>): Promise<VerifyReport> {
+export async function verifyTrail(reader: StoreReader, keys: Map<string, CryptoKey>, options: VerifyOptions = {}): Promise<VerifyReport> {
   const report: VerifyReport = { records: 0, checkpoints: 0 };
+  const head = options.head?.jws ? await verifyCheckpoint(options.head.jws, keys) : undefined;
+  if (options.head?.jws && !head) return { ...report, problem: { kind: 'checkpoint', detail: `the signed head in ${options.head.where} is not signed by a known audit key` } };
+  report.head = head;
   const due = new Map<number, Checkpoint>();
   for await (const page of oldestFirst(reader, 'Provenance')) {
     for (const v of page) {
       const jws = v.json ? checkpointJws(JSON.parse(v.json) as Provenance) : undefined;
       const c = jws && (await verifyCheckpoint(jws, keys));
       if (!c) return { ...report, problem: { kind: 'checkpoint', id: v.id, detail: `checkpoint Provenance/${v.id} is not signed by a known audit key` } };
-      due.set(c.seq, c);
       report.checkpoints++;
+      if (c.kind === 'anchor') {
+        if (!report.anchor || c.seq > report.anchor.seq) report.anchor = c;
+      } else due.set(c.seq, c);
     }
   }
-  let previous = { seq: 0, hash: GENESIS, id: '(start of the trail)' };
+  const anchor = report.anchor;
+  // the checkpoints of what was pruned name records that are gone by design
+  for (const seq of due.keys()) if (anchor && seq <= anchor.seq) due.delete(seq);
+  let previous = anchor ? { seq: anchor.seq, hash: anchor.hash, id: `(the anchor signed at ${anchor.time})` } : { seq: 0, hash: GENESIS, id: '(start of the trail)' };
   for await (const page of oldestFirst(reader, 'AuditEvent')) {
     for (const v of page) {
       report.records++;
@@ -68,10 +93,19 @@ export async function verifyTrail(reader: StoreReader, keys: Map<string, CryptoK
       const c = due.get(link.seq);
       if (c && c.hash !== link.hash) return { ...report, problem: { kind: 'changed', ...at, detail: `AuditEvent/${v.id} (seq ${link.seq}) differs from the checkpoint signed at ${c.time}: the trail was rewritten` } };
       due.delete(link.seq);
+      if (head && head.seq === link.seq && head.hash !== link.hash) {
+        return { ...report, problem: { kind: 'changed', ...at, detail: `AuditEvent/${v.id} (seq ${link.seq}) differs from the head signed at ${head.time}: the trail was rewritten` } };
+      }
       previous = { seq: link.seq, hash: link.hash, id: v.id };
     }
   }
-  const beyond = [...due.values()].sort((a, b) => a.seq - b.seq)[0];
-  if (beyond) return { ...report, problem: { kind: 'removed', seq: previous.seq + 1, detail: `the trail ends at seq ${previous.seq}, but a checkpoint signed at ${beyond.time} names seq ${beyond.seq}` } };
+  const beyond = [...due.values(), ...(head ? [head] : [])].sort((a, b) => b.seq - a.seq)[0];
+  if (beyond && beyond.seq > previous.seq) {
+    const by = beyond === head ? `the head signed at ${head.time} (${options.head?.where})` : `a checkpoint signed at ${beyond.time}`;
+    return { ...report, problem: { kind: 'truncated', seq: previous.seq + 1, detail: `truncated: the trail ends at seq ${previous.seq}, but ${by} names seq ${beyond.seq}: seq ${previous.seq + 1} to ${beyond.seq} were removed` } };
+  }
+  if (options.head && !options.head.jws && report.records > 0) {
+    return { ...report, problem: { kind: 'truncated', detail: `no signed head in ${options.head.where}: without it the removal of the newest records cannot be ruled out` } };
+  }
   return report;
 }

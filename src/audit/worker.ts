@@ -8,6 +8,7 @@ import { SqliteStore } from '../storage/sqlite/store';
 import { AUDIT_FILE } from '../storage';
 import { AuditAppender } from './appender';
 import { loadCheckpointSigner } from './checkpoint';
+import { FileHead } from './head';
 import type { AuditWorkerData } from './sink';
 
 /** The audit worker thread (sink.ts): owns the trail's write connection; one message at a time. */
@@ -22,7 +23,7 @@ const ready = loadCheckpointSigner(data.dataDir).then(
     new AuditAppender(store, { registry, baseUrl: data.baseUrl, config, now: () => new Date() }, signer, {
       checkpointEvery: data.checkpointEvery ?? 10_000,
       checkpointMs: data.checkpointMs ?? 60_000,
-    })
+    }, new FileHead(data.dataDir))
 );
 
 type Message = { id: number } & ({ type: 'append'; events: string } | { type: 'limit'; extraPages?: number } | { type: 'close' });

@@ -4,9 +4,11 @@ import { hashSecret } from '../auth/passwords';
 import { redirectUrisProblem } from '../auth/redirect-uri';
 import { AuthStore, type ClientRecord, type ClientType } from '../auth/store';
 import { ID_PATTERN } from '../fhir/util';
-import { adminAuditEvent, type AdminChange } from '../audit/admin-event';
+import { adminAuditEvent } from '../audit/admin-event';
+import { changed, type AdminTrail as Trail } from '../audit/admin-change';
 import { AuditAppender } from '../audit/appender';
 import { loadCheckpointSigner } from '../audit/checkpoint';
+import { trailHead } from '../audit/head';
 import { getRegistry } from '../definitions/registry';
 import type { Config } from '../config';
 import { createAuditStore, createStore } from '../storage';
@@ -68,7 +70,9 @@ async function main(argv: string[]): Promise<number> {
   // the trail is opened before anything changes: a change whose trail cannot even be opened is not made
   const trail = verb === 'list' ? undefined : await openTrail(config);
   try {
-    return await (command === 'user add' ? addUser(values, config, trail) : manage(command, values, positionals, config, trail));
+    const status = await (command === 'user add' ? addUser(values, config, trail) : manage(command, values, positionals, config, trail));
+    if (trail?.incomplete) throw new CommandError(trail.incomplete);
+    return status;
   } finally {
     await trail?.close();
   }
@@ -104,8 +108,7 @@ async function manage(command: string, values: Parsed['values'], positionals: st
         secret = randomBytes(32).toString('base64url');
         client.secretHash = await hashSecret(secret);
       }
-      store.putClient(client);
-      await trail?.record({ action: 'add', target: { kind: 'client', id: client.id }, success: true, detail: `type ${type}, scope ${client.scope}` });
+      await changed(trail, { action: 'add', target: { kind: 'client', id: client.id }, detail: `type ${type}, scope ${client.scope}` }, () => store.putClient(client));
       console.log(JSON.stringify({ client_id: client.id, ...(secret ? { client_secret: secret } : {}), scope: client.scope }, null, 2));
       return 0;
     }
@@ -119,8 +122,12 @@ async function manage(command: string, values: Parsed['values'], positionals: st
     }
     const [name] = positionals;
     const fhirUser = noun === 'user' ? store.getUser(name)?.fhirUser : undefined;
-    const removed = noun === 'client' ? store.removeClient(name) : store.removeUser(name);
-    await trail?.record({ action: 'remove', target: { kind: noun as 'client' | 'user', id: name, ...(fhirUser ? { fhirUser } : {}) }, success: removed, ...(removed ? {} : { detail: `no such ${noun}` }) });
+    const removed = await changed(
+      trail,
+      { action: 'remove', target: { kind: noun as 'client' | 'user', id: name, ...(fhirUser ? { fhirUser } : {}) } },
+      () => (noun === 'client' ? store.removeClient(name) : store.removeUser(name)),
+      (done) => (done ? { done } : { done, detail: `no such ${noun}` })
+    );
     if (!removed) throw new CommandError(`no ${noun} ${name} is registered in ${config.dataDir}; nothing removed`);
     console.log(`removed ${noun} ${name} from ${config.dataDir}`);
     return 0;
@@ -151,18 +158,15 @@ async function addUser(values: { username?: string; 'fhir-user'?: string; admini
   try {
     const password = process.env.FHIR_USER_PASSWORD || randomBytes(12).toString('base64url');
     const administrator = values.administrator ? { administrator: true } : {};
-    store.putUser({ username, passwordHash: await hashSecret(password), fhirUser, ...administrator });
-    await trail?.record({ action: 'add', target: { kind: 'user', id: username, fhirUser }, success: true, ...(values.administrator ? { detail: 'administrator' } : {}) });
+    const passwordHash = await hashSecret(password);
+    await changed(trail, { action: 'add', target: { kind: 'user', id: username, fhirUser }, ...(values.administrator ? { detail: 'administrator' } : {}) }, () =>
+      store.putUser({ username, passwordHash, fhirUser, ...administrator })
+    );
     console.log(JSON.stringify({ username, fhirUser, ...administrator, ...(process.env.FHIR_USER_PASSWORD ? {} : { password }) }, null, 2));
     return 0;
   } finally {
     store.close();
   }
-}
-
-interface Trail {
-  record(change: AdminChange): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**
@@ -173,9 +177,13 @@ async function openTrail(config: Config): Promise<Trail | undefined> {
   if (!config.audit) return undefined;
   const auditStore = await createAuditStore(config);
   const base = { baseUrl: config.baseUrl, config, registry: getRegistry(), now: () => new Date() };
-  const appender = new AuditAppender(auditStore, base, await loadCheckpointSigner(config.dataDir));
+  const appender = new AuditAppender(auditStore, base, await loadCheckpointSigner(config.dataDir), undefined, trailHead(config.dataDir, auditStore));
   return {
-    record: async (change) => void (await appender.append([adminAuditEvent(change, new Date())])),
+    record: async (change) => {
+      const event = adminAuditEvent(change, new Date());
+      await appender.append([event]);
+      return event.id as string;
+    },
     close: () => auditStore.close(),
   };
 }

@@ -15,6 +15,7 @@ import { createAuditStore, createStore } from '../storage';
 import { bulkImportRecorder } from '../audit/bulk-event';
 import { AuditAppender } from '../audit/appender';
 import { loadCheckpointSigner } from '../audit/checkpoint';
+import { trailHead } from '../audit/head';
 
 const USAGE = `Usage: npm run import -- <file-or-folder>... [--batch N] [--restart]
 Loads FHIR transaction/batch/collection Bundles (*.json) and NDJSON files (*.ndjson) into the store
@@ -41,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   const ctx: RequestContext = { ...base, requestId: 'import', store: GuardedStore.system({ main: store }, 'bulk-import', base), log };
   // every batch's writes are in the audit trail, recorded inside the batch's own write scope
   const auditStore = await createAuditStore(config);
-  const trail = new AuditAppender(auditStore, base, await loadCheckpointSigner(config.dataDir));
+  const trail = new AuditAppender(auditStore, base, await loadCheckpointSigner(config.dataDir), undefined, trailHead(config.dataDir, auditStore));
   const checkpointFile = path.join(config.dataDir, 'import-checkpoint.json');
   if (values.restart) fs.rmSync(checkpointFile, { force: true });
   const errorFile = path.join(config.dataDir, 'import-errors.ndjson');

@@ -66,6 +66,11 @@ export interface SmartRouterOptions {
   corsOrigins: (origin: string) => boolean;
   audit?: (d: AuthDecision) => void;
   /**
+   * Why decisions cannot be recorded now (the audit writer's `unavailable()`), or undefined when they
+   * can: while it says why, sign-in, consent and token issuance answer 503 instead of going unrecorded.
+   */
+  unrecordable?: () => string | undefined;
+  /**
    * Whether the patient is visible to the caller of these headers: asked of the FHIR core (a read of
    * Patient/{id} with the caller's own request context), so that its access rules decide.
    */
@@ -104,6 +109,24 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
   const limiter = (limit: number) => rateLimit({ windowMs: 60_000, limit, standardHeaders: 'draft-7', legacyHeaders: false });
   const appCors = cors({ origin: (o, cb) => cb(null, !o || corsOrigins(o)), methods: ['POST'] });
 
+  // fail closed with the audit trail (DESIGN.md decision 11): no sign-in and no token that it cannot record
+  const unrecordable = options.unrecordable ?? (() => undefined);
+  const RETRY_AFTER = '5';
+  const recordedPage = (_req: Request, res: Response, next: NextFunction) => {
+    const why = unrecordable();
+    if (!why) return next();
+    res.set('Retry-After', RETRY_AFTER);
+    render(res, { kind: 'error-page', status: 503, message: 'Signing in is not possible at the moment, as it cannot be recorded in the audit trail. Please try again in a few minutes.' });
+  };
+  const recordedToken = (req: Request, res: Response, next: NextFunction) => {
+    const why = unrecordable();
+    if (!why) return next();
+    const f = form(req);
+    audit({ action: 'token', success: false, clientId: claimedClient(f, req.headers.authorization), detail: `${f.grant_type}: refused: audit trail unavailable`, sourceAddress: req.ip });
+    res.set({ ...NO_STORE, 'Retry-After': RETRY_AFTER });
+    res.status(503).json({ error: 'temporarily_unavailable', error_description: `No token is issued while the audit trail cannot be written (${why})` });
+  };
+
   const browser = new BrowserBinding(fhirBase, PENDING_TTL_MS);
   const authorize = (req: Request, res: Response) => {
     const binding = browser.bindingFor(req);
@@ -115,8 +138,8 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
     if (browser.fromThisOrigin(req, originOf(req))) next();
     else render(res, { kind: 'error-page', status: 403, message: 'This form was sent from another site; start again from the app.' });
   };
-  router.get('/auth/authorize', limiter(120), authorize);
-  router.post('/auth/authorize', limiter(120), urlencoded, authorize);
+  router.get('/auth/authorize', limiter(120), recordedPage, authorize);
+  router.post('/auth/authorize', limiter(120), urlencoded, recordedPage, authorize);
   // per user name as well as per address: guessing one account's password from many addresses is
   // stopped too. Only failures count; past the limit the name is refused until the window ends.
   const accountLimiter = rateLimit({
@@ -135,7 +158,7 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
       next();
     },
   });
-  router.post('/auth/login', limiter(10), urlencoded, fromThisOrigin, accountLimiter, async (req, res) => {
+  router.post('/auth/login', limiter(10), urlencoded, fromThisOrigin, recordedPage, accountLimiter, async (req, res) => {
     const f = form(req);
     const throttled = res.locals.accountThrottled === true;
     const result = await server.login(f.request ?? '', browser.of(req), f.username ?? '', f.password ?? '', throttled);
@@ -146,7 +169,7 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
     }
     render(res, result);
   });
-  router.post('/auth/consent', limiter(60), urlencoded, fromThisOrigin, async (req, res) => {
+  router.post('/auth/consent', limiter(60), urlencoded, fromThisOrigin, recordedPage, async (req, res) => {
     const f = form(req);
     const approved = f.decision === 'approve' ? Object.keys(f).filter((k) => k.startsWith('scope:')).map((k) => k.slice(6)) : null;
     const parties = server.pendingParties(f.request ?? '', browser.of(req));
@@ -181,7 +204,7 @@ export function smartRouter(server: AuthorizationServer, options: SmartRouterOpt
   });
 
   router.options('/auth/token', appCors);
-  router.post('/auth/token', limiter(300), appCors, urlencoded, async (req, res) => {
+  router.post('/auth/token', limiter(300), appCors, urlencoded, recordedToken, async (req, res) => {
     res.set(NO_STORE);
     const f = form(req);
     const clientId = claimedClient(f, req.headers.authorization);

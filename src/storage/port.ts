@@ -115,6 +115,12 @@ export class InvalidCursorError extends Error {
 export interface StoreSession extends StoreReader {
   /** Appends the versions atomically with their index rows; returns them with their store versions. */
   write(ops: WriteOp[]): Promise<VersionRecord[]>;
+  /**
+   * Removes for good the versions of `resourceType` with storeVersion <= `through`, and the resources
+   * whose current version is among them, with their index rows; returns how many versions went.
+   * Versions are otherwise immutable: only the audit trail's retention (audit/prune.ts) calls this.
+   */
+  purge(resourceType: string, through: number): Promise<number>;
 }
 
 /** Maintenance after SearchParameters change (reindex), on every adapter. */

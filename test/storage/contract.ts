@@ -151,6 +151,27 @@ export function storeContract(
       expect(await ids([{ kind: 'compartment', compartments: ['Patient/p1'] }])).toEqual(['o2']);
     });
 
+    it('purges the versions of one type up to a store version, with the resources and index rows they leave current', async () => {
+      const code = (c: string) => ({ index: [token('code', null, c)], compartments: ['Patient/p1'] });
+      await store.transaction((s) => s.write([op('Observation', 'a', '1', {}, code('x'))]));
+      const [b1] = await store.transaction((s) => s.write([op('Observation', 'b', '1', {}, code('x'))]));
+      await store.transaction((s) => s.write([op('Patient', 'p1', '1', {})]));
+      await store.transaction((s) => s.write([op('Observation', 'a', '2', {}, code('x'))]));
+      const removed = await store.transaction((s) => s.purge('Observation', b1.storeVersion));
+      expect(removed).toBe(2);
+      expect(await store.readCurrent('Observation', 'b')).toBeUndefined();
+      expect(await store.readVersion('Observation', 'a', '1')).toBeUndefined();
+      expect((await store.readCurrent('Observation', 'a'))?.versionId).toBe('2');
+      expect((await store.readCurrent('Patient', 'p1'))?.versionId).toBe('1');
+      expect((await store.history({ count: 10 })).map((h) => `${h.resourceType}/${h.id}/${h.versionId}`)).toEqual(['Observation/a/2', 'Patient/p1/1']);
+      const found = await store.search({ resourceTypes: ['Observation'], where: [{ kind: 'token', code: 'code', value: 'x' }, { kind: 'compartment', compartments: ['Patient/p1'] }], count: 10, total: 'accurate' });
+      expect([found.total, found.records.map((r) => r.id)]).toEqual([1, ['a']]);
+      // what comes after is written as before
+      await store.transaction((s) => s.write([op('Observation', 'c', '1', {}, code('x'))]));
+      expect((await store.search({ resourceTypes: ['Observation'], where: [{ kind: 'token', code: 'code', value: 'x' }], count: 10, total: 'none' })).records.map((r) => r.id).sort()).toEqual(['a', 'c']);
+      await expect(store.transaction((s) => s.purge('Observation', 0))).resolves.toBe(0);
+    });
+
     it("agrees with the guard's in-memory matcher on every predicate a grant can hold", async () => {
       const registry = getRegistry();
       const base = 'http://localhost:8080/fhir';

@@ -146,6 +146,13 @@ class StandInCollection<T extends Doc> implements DocCollection<T> {
     return { deletedCount: i < 0 ? 0 : 1 };
   }
 
+  async deleteMany(filter: MongoDocument, options?: WriteOptions): Promise<{ deletedCount: number }> {
+    const docs = this.docs(options);
+    const gone = new Set(find(docs, filter).all());
+    if (gone.size) this.store(options, docs.filter((d) => !gone.has(d)));
+    return { deletedCount: gone.size };
+  }
+
   async countDocuments(filter: MongoDocument, options?: { session?: TxSession; limit?: number }): Promise<number> {
     const n = find(this.docs(options), filter).all().length;
     return options?.limit === undefined ? n : Math.min(n, options.limit);

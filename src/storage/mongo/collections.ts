@@ -37,6 +37,7 @@ export interface DocCollection<T> {
   replaceOne(filter: MongoDocument, doc: T, options?: WriteOptions): Promise<unknown>;
   updateOne(filter: MongoDocument, update: MongoDocument, options?: WriteOptions): Promise<{ matchedCount: number }>;
   findOneAndUpdate(filter: MongoDocument, update: MongoDocument, options: WriteOptions & { returnDocument: 'after' }): Promise<T | null>;
+  deleteMany(filter: MongoDocument, options?: WriteOptions): Promise<{ deletedCount: number }>;
   countDocuments(filter: MongoDocument, options?: { session?: TxSession; limit?: number }): Promise<number>;
   createIndexes(specs: { key: Record<string, 1 | -1>; name: string; unique?: boolean }[]): Promise<unknown>;
 }

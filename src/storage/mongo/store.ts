@@ -115,6 +115,14 @@ class MongoSession implements StoreSession {
     return out;
   }
 
+  async purge(resourceType: string, through: number): Promise<number> {
+    const session = this.session;
+    if (!session) throw new Error('purge outside a transaction');
+    // a resource document carries its index values: removing it removes them
+    await this.db.resources.deleteMany({ t: resourceType, sv: { $lte: through } }, { session });
+    return (await this.db.versions.deleteMany({ t: resourceType, _id: { $lte: through } }, { session })).deletedCount;
+  }
+
   async replaceIndex(items: ReindexItem[]): Promise<number> {
     let n = 0;
     for (const item of items) {

@@ -18,7 +18,7 @@ import { cursorKey, newCursorKey } from '../cursor';
 import { explainSearch, runSearch } from './search';
 import { clearReindexRequired, IndexMaintenance, migrateIndexTables, reindexRequired } from './index-maintenance';
 import { IndexTables } from './index-tables';
-import { NOT_IN_TRAIL, SCHEMA, SCHEMA_VERSION, schemaWithout } from './schema';
+import { INDEX_TABLES, NOT_IN_TRAIL, SCHEMA, SCHEMA_VERSION, schemaWithout } from './schema';
 import { createPrivateFile, makePrivateDir } from '../private-files';
 
 export interface SqliteStoreOptions {
@@ -155,8 +155,8 @@ class SqliteSession implements StoreSession {
       } else {
         rid = Number(this.stmts.insertPointer.run(op.resourceType, op.id, sv, op.deleted ? 1 : 0).lastInsertRowid);
       }
-      // a new pointer has no index rows or compartments to clear yet (pointer rows are never deleted,
-      // so a rid is never reused)
+      // a new pointer has no index rows or compartments to clear yet (pointer rows are deleted only by
+      // purge, with their index rows and compartments)
       if (current) this.stmts.clearCompartments.run(rid);
       this.index.replace(rid, op.resourceType, op.deleted ? [] : op.index, !current);
       if (!op.deleted) for (const c of op.compartments) this.stmts.insertCompartment.run(c, rid);
@@ -172,6 +172,14 @@ class SqliteSession implements StoreSession {
       });
     }
     return out;
+  }
+
+  async purge(resourceType: string, through: number): Promise<number> {
+    if (!this.index) throw new Error('purge outside a transaction');
+    const gone = 'SELECT rid FROM resource WHERE resource_type = ? AND sv <= ?';
+    for (const table of [...INDEX_TABLES, 'resource_compartment']) this.db.prepare(`DELETE FROM ${table} WHERE rid IN (${gone})`).run(resourceType, through);
+    this.db.prepare('DELETE FROM resource WHERE resource_type = ? AND sv <= ?').run(resourceType, through);
+    return Number(this.db.prepare('DELETE FROM resource_version WHERE resource_type = ? AND sv <= ?').run(resourceType, through).changes);
   }
 }
 
