@@ -6,6 +6,7 @@ import { configOrExit, parseCommandLine, runCommand, UsageError } from './comman
 import { installImplementationGuide, profileValidationHook } from '../definitions/install-ig';
 import { getRegistry } from '../definitions/registry';
 import type { FhirRequest, RequestContext } from '../fhir/context';
+import type { OperationOutcome } from '../fhir/types';
 import { FhirError, isFhirError } from '../fhir/errors';
 import { emptyHooks } from '../fhir/hooks';
 import { GuardedStore } from '../guard/guarded-store';
@@ -98,6 +99,11 @@ async function main(argv: string[]): Promise<number> {
       claimed!,
       'cli'
     );
+  } catch (err) {
+    // the command's job row is no server's to sweep: gone with the command, whatever ended it
+    await jobs.delete(job.id).catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
   } finally {
     bar.stop();
   }
@@ -105,7 +111,8 @@ async function main(argv: string[]): Promise<number> {
   await jobs.delete(job.id);
   await store.close();
   if (outcome !== 'completed' || !final) {
-    console.error(`Export ${outcome}: ${final?.error ?? ''}`);
+    const reason = final?.error ? (JSON.parse(final.error) as OperationOutcome).issue.map((i) => i.diagnostics).join('; ') : '';
+    console.error(`Export ${outcome}${reason ? `: ${reason}` : ''}`);
     return 1;
   }
   progress = JSON.parse(final.progress) as ExportProgress;
