@@ -55,7 +55,7 @@ module.exports = {
         '<rootDir>/test/subscriptions/{lifecycle,delivery,access}.test.ts',
         '<rootDir>/test/monitoring/{alerts,notify}.test.ts',
         // large.test.ts stays on SQLite: the stand-in copies whole collections per transaction, 20k documents take minutes
-        '<rootDir>/test/export/{kickoff,access,anonymised}.test.ts',
+        '<rootDir>/test/export/{kickoff,access,anonymised,fatal}.test.ts',
       ],
       setupFiles: ['<rootDir>/test/helpers/mongo-standin-env.ts'],
     },

@@ -6,21 +6,27 @@ import { configOrExit, parseCommandLine, runCommand, UsageError } from './comman
 import { installImplementationGuide, profileValidationHook } from '../definitions/install-ig';
 import { getRegistry } from '../definitions/registry';
 import type { FhirRequest, RequestContext } from '../fhir/context';
-import { isFhirError } from '../fhir/errors';
+import type { OperationOutcome } from '../fhir/types';
+import { FhirError, isFhirError } from '../fhir/errors';
 import { emptyHooks } from '../fhir/hooks';
 import { GuardedStore } from '../guard/guarded-store';
 import { createLogger } from '../logging';
 import { createStore } from '../storage';
 import { hasJobs } from '../storage/jobs';
-import { EXPORT_KIND, initialProgress, type ExportProgress } from '../export/job';
+import { deidRunner, deidSupported } from '../export/deid';
+import { EXPORT_KIND, initialProgress, RISK_REPORT_FILE, RISK_REPORT_URL, type ExportProgress } from '../export/job';
 import { parseKickoff, type ExportRequest } from '../export/request';
+import { summariseRisk } from '../export/risk-summary';
 import { runExportJob } from '../export/runner';
 import { systemGrant } from '../guard/grant';
 
-const USAGE = `Usage: npm run export -- --out DIR [--type Patient,Observation] [--since INSTANT] [--until INSTANT] [--type-filter 'Type?query']...
+const USAGE = `Usage: npm run export -- --out DIR [--type Patient,Observation] [--since INSTANT] [--until INSTANT] [--type-filter 'Type?query']... [--deid pseudonymised|anonymised]
 Exports the store configured by DATA_DIR (and the other variables of the README) to NDJSON files in DIR,
 one or more per resource type, with a manifest.json, as the server's own named work (cli-export).
-The same engine as [base]/$export: pages of EXPORT_PAGE_SIZE resources, EXPORT_FILE_MAX_RESOURCES per file.`;
+The same engine as [base]/$export: pages of EXPORT_PAGE_SIZE resources, EXPORT_FILE_MAX_RESOURCES per file.
+--deid applies the policy of _deid (keys of the recipient system:cli-export). anonymised needs Patient
+among the types and no --since, is held to EXPORT_ANON_K, _L, _MAX_AVERAGE_RISK and _MAX_SUPPRESSION,
+writes DIR/risk-report.json and summarises it here; a release that does not meet them exits 1.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, {
@@ -29,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
     since: { type: 'string' },
     until: { type: 'string' },
     'type-filter': { type: 'string', multiple: true },
+    deid: { type: 'string' },
   });
   const out = values.out;
   if (!out) throw new UsageError('--out DIR is needed');
@@ -37,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
     ...(values.since ? [['_since', values.since] as [string, string]] : []),
     ...(values.until ? [['_until', values.until] as [string, string]] : []),
     ...(values['type-filter'] ?? []).map((v): [string, string] => ['_typeFilter', v]),
+    ...(values.deid ? [['_deid', values.deid] as [string, string]] : []),
   ];
   const config = configOrExit();
   const log = createLogger({ logLevel: 'warn' });
@@ -51,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
   let request: ExportRequest;
   try {
     const { patientParam: _none, ...parsed } = parseKickoff(ctx, req, 'system', guarded.grant, { storeVersion: await store.currentStoreVersion() });
+    if (parsed.deid && !deidSupported(parsed.deid)) throw new FhirError('not-implemented', 'FHIR-0501-DEID', `--deid ${parsed.deid} is not available`);
     request = parsed;
   } catch (err) {
     await store.close();
@@ -79,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
         ctx: { ...base, log },
         store,
         jobs,
+        ...deidRunner(config),
         rebuild: async (g) => ('system' in g ? systemGrant(g.system) : systemGrant('cli-export')),
         dirOf: () => dir,
         onPage: (_job, p) => {
@@ -89,6 +99,11 @@ async function main(argv: string[]): Promise<number> {
       claimed!,
       'cli'
     );
+  } catch (err) {
+    // the command's job row is no server's to sweep: gone with the command, whatever ended it
+    await jobs.delete(job.id).catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
   } finally {
     bar.stop();
   }
@@ -96,13 +111,29 @@ async function main(argv: string[]): Promise<number> {
   await jobs.delete(job.id);
   await store.close();
   if (outcome !== 'completed' || !final) {
-    console.error(`Export ${outcome}: ${final?.error ?? ''}`);
+    const reason = final?.error ? (JSON.parse(final.error) as OperationOutcome).issue.map((i) => i.diagnostics).join('; ') : '';
+    console.error(`Export ${outcome}${reason ? `: ${reason}` : ''}`);
     return 1;
   }
   progress = JSON.parse(final.progress) as ExportProgress;
   const entry = (kind: string) => progress!.files.filter((f) => f.kind === kind && f.count > 0).map((f) => ({ type: f.type, url: f.name, count: f.count }));
-  const manifest = { transactionTime: request.transactionTime, request: request.requestUrl, requiresAccessToken: false, output: entry('output'), ...(request.since ? { deleted: entry('deleted') } : {}), error: entry('error') };
+  const report = progress.anonymised?.report;
+  const manifest = {
+    transactionTime: request.transactionTime,
+    request: request.requestUrl,
+    requiresAccessToken: false,
+    output: entry('output'),
+    ...(request.since ? { deleted: entry('deleted') } : {}),
+    error: entry('error'),
+    ...(report ? { extension: { [RISK_REPORT_URL]: { url: RISK_REPORT_FILE, ...report } } } : {}),
+  };
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  if (report) console.error(summariseRisk(report));
+  if (report && !report.met) {
+    // the runner released no data file; the error file says why, and so does the exit status
+    console.error(`The anonymised release does not meet its policy (${report.failed.join('; ')}); no data file is released`);
+    return 1;
+  }
   console.log(`${progress.exported} resources in ${manifest.output.length} files in ${dir}`);
   return 0;
 }

@@ -4,6 +4,7 @@ import { Anonymiser, type Release } from './deid-anonymise';
 import { recipientKey, serverSecret } from './deid-keys';
 import { pseudonymise } from './deid-pseudonymise';
 import type { DeidMode } from './request';
+import type { RunnerDeps } from './runner';
 
 /** Which `_deid` policies can be honoured. */
 export function deidSupported(mode: DeidMode): boolean {
@@ -29,4 +30,15 @@ export function deidTransform(mode: DeidMode, recipient: string, config: Pick<Co
   if (!deidSupported(mode)) throw new Error(`_deid=${mode} is not supported`);
   const key = recipientKey(serverSecret(config.dataDir), recipient);
   return (r) => pseudonymise(r, key, at);
+}
+
+/**
+ * What a runner needs to de-identify the jobs that ask for it, for the server's workers and the
+ * command line alike: the recipient is the job's owner, so its keys are that client's.
+ */
+export function deidRunner(config: Pick<Config, 'dataDir' | 'export'>): Pick<RunnerDeps, 'transform' | 'anonymiser'> {
+  return {
+    transform: (req, job, release) => (req.deid ? deidTransform(req.deid, job.owner, config, req.transactionTime, release) : undefined),
+    anonymiser: (req, job) => deidAnonymiser(job.owner, config, req.transactionTime),
+  };
 }

@@ -36,6 +36,9 @@ export const EXPORT_KIND = 'export';
 /** The risk report of an anonymised job, a JSON file beside its NDJSON files. */
 export const RISK_REPORT_FILE = 'risk-report.json';
 
+/** The manifest extension that carries an anonymised release's risk report. */
+export const RISK_REPORT_URL = 'http://insured.example.org/fhir/StructureDefinition/deid-risk-report';
+
 export const initialProgress = (): ExportProgress => ({ phase: 'output', typeIndex: 0, files: [], exported: 0 });
 
 /** The job's own folder under DATA_DIR/export. */

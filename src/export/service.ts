@@ -13,15 +13,14 @@ import { systemGrant, type Grant } from '../guard/grant';
 import type { OperationHandler } from '../operations/registry';
 import { hasJobs, type JobRecord, type JobStore } from '../storage/jobs';
 import type { Store } from '../storage/port';
-import { EXPORT_KIND, initialProgress, jobDir, RISK_REPORT_FILE, type ExportFile, type ExportProgress } from './job';
+import { EXPORT_KIND, initialProgress, jobDir, outcome, RISK_REPORT_FILE, RISK_REPORT_URL, type ExportFile, type ExportProgress } from './job';
 import { parseKickoff, type ExportRequest, type PersistedGrant } from './request';
 import { runExportJob, type RunnerDeps } from './runner';
-import { deidAnonymiser, deidSupported, deidTransform } from './deid';
+import { deidRunner, deidSupported } from './deid';
 
 export const STATUS_PATH = '$export-poll-status';
 export const FILE_PATH = '$export-file';
-/** The manifest extension that carries an anonymised release's risk report. */
-export const RISK_REPORT_URL = 'http://insured.example.org/fhir/StructureDefinition/deid-risk-report';
+export { RISK_REPORT_URL } from './job';
 
 /** A plain answer of the status and file endpoints (src/http/export-endpoints.ts sends it). */
 export interface AsyncAnswer {
@@ -62,8 +61,7 @@ export function createExportService(deps: { config: ServerContext['config']; reg
     store,
     jobs,
     rebuild: async (g: PersistedGrant) => ('token' in g ? resolve(g.token) : systemGrant(g.system)),
-    transform: (req, job, release) => (req.deid ? deidTransform(req.deid, job.owner, config, req.transactionTime, release) : undefined),
-    anonymiser: (req, job) => deidAnonymiser(job.owner, config, req.transactionTime),
+    ...deidRunner(config),
   };
   const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const now = () => Date.now();
@@ -147,7 +145,8 @@ export function createExportService(deps: { config: ServerContext['config']; reg
       return { status: 202, headers, ...(req.allowPartialManifests ? { body: manifest(job, req, p, true) } : {}) };
     }
     const expires = { Expires: new Date(job.expiresAt ?? now()).toUTCString() };
-    if (job.state === 'failed') return { status: 500, headers: expires, body: JSON.parse(job.error ?? '{}') };
+    // export.html#response---error-status-1: a job that failed answers 5XX with an OperationOutcome
+    if (job.state === 'failed') return { status: 500, headers: expires, body: job.error ? JSON.parse(job.error) : outcome('fatal', 'exception', 'The export failed on the server') };
     return { status: 200, headers: expires, body: manifest(job, req, p, false) };
   }
 
@@ -212,8 +211,8 @@ export function createExportService(deps: { config: ServerContext['config']; reg
     if (!job) return false;
     current = job.id;
     try {
-      const outcome = await runExportJob(runner, job, workerId);
-      log.info({ job: job.id, outcome, attempts: job.attempts }, 'export job ended');
+      const ended = await runExportJob(runner, job, workerId);
+      log.info({ job: job.id, outcome: ended, attempts: job.attempts }, 'export job ended');
     } finally {
       current = undefined;
     }

@@ -52,7 +52,7 @@ export async function poll(t: TestServer, statusUrl: string, auth?: string) {
 }
 
 /** Downloads every output file of a manifest; resources by type. */
-export async function download(t: TestServer, manifest: { output: { type?: string; url: string; count: number }[] }, auth?: string) {
+export async function download(t: Pick<TestServer, 'http'>, manifest: { output: { type?: string; url: string; count: number }[] }, auth?: string) {
   const out: Record<string, { resourceType: string; id: string; [k: string]: unknown }[]> = {};
   for (const f of manifest.output) {
     const req = t.http.get(pathOf(f.url)).buffer(true).parse(asText);
