@@ -45,10 +45,10 @@ export function runSearch(db: DatabaseSync, plan: SearchPlan, toRecord: (row: an
  * Counts the matches (a first page that is not full is the whole answer and needs no count); for an
  * estimate, no more than TOTAL_ESTIMATE_CAP + 1 of them, and no total beyond the cap.
  */
-function count(db: DatabaseSync, q: { countSql: string; countParams: Param[] }, total: 'estimate' | 'accurate'): number | undefined {
-  if (total === 'accurate') return (db.prepare(q.countSql).get(...q.countParams) as { n: number }).n;
-  const capped = `SELECT count(*) AS n FROM (${q.countSql.replace('SELECT count(*) AS n FROM', 'SELECT 1 FROM')} LIMIT ${TOTAL_ESTIMATE_CAP + 1})`;
-  const n = (db.prepare(capped).get(...q.countParams) as { n: number }).n;
+function count(db: DatabaseSync, q: { matchSql: string; countParams: Param[] }, total: 'estimate' | 'accurate'): number | undefined {
+  const sql = total === 'accurate' ? `SELECT count(*) AS n FROM (${q.matchSql})` : `SELECT count(*) AS n FROM (${q.matchSql} LIMIT ${TOTAL_ESTIMATE_CAP + 1})`;
+  const n = (db.prepare(sql).get(...q.countParams) as { n: number }).n;
+  if (total === 'accurate') return n;
   return n > TOTAL_ESTIMATE_CAP ? undefined : n;
 }
 
@@ -90,7 +90,8 @@ function pageQuery(plan: SearchPlan, maxRid: number, cursor: Cursor | undefined,
     sql,
     params,
     keys: keys.map((k) => k.alias),
-    countSql: `SELECT count(*) AS n FROM resource r WHERE ${where} AND r.rid <= ?`,
+    /** The live matches up to the pinned rid, one row each: what a total counts. */
+    matchSql: `SELECT 1 FROM resource r WHERE ${where} AND r.rid <= ?`,
     countParams: [...whereParams, maxRid],
   };
 }
